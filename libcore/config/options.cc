@@ -1,0 +1,48 @@
+#include "libcore/config/options.h"
+
+#include <unistd.h>
+
+#include <cctype>
+#include <cstdlib>
+
+namespace logroute::config {
+
+void SetupApp(CLI::App& app, std::string_view version) {
+  // A flag given twice (or by the environment and then the command line)
+  // takes its last value: that is what makes flags override the environment.
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.set_version_flag("--version", std::string(version));
+  const std::string default_config =
+      ::access(kDefaultConfigFile, R_OK) == 0 ? kDefaultConfigFile : "";
+  app.set_config("--config", default_config, "Read options from this INI/TOML file")
+      ->envname("LOGROUTE_CONFIG");
+  app.allow_config_extras(true);  // one file may serve every tool: keys for the others are ignored
+}
+
+std::string EnvironmentName(std::string_view long_name) {
+  std::string name = "LOGROUTE_";
+  for (char c : long_name) {
+    name.push_back(c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+  }
+  return name;
+}
+
+void ParseCommandLine(CLI::App& app, int argc, char** argv) {
+  // The environment goes in as arguments before the real ones, so that the
+  // command line wins (TakeLast) and the config file, which CLI11 applies only
+  // to options that have no value yet, comes last.
+  std::vector<std::string> args;
+  for (const CLI::Option* option : app.get_options()) {
+    if (option->get_lnames().empty()) continue;
+    const std::string& long_name = option->get_lnames().front();
+    if (long_name == "help" || long_name == "version" || long_name == "config") continue;
+    const char* value = std::getenv(EnvironmentName(long_name).c_str());
+    if (value == nullptr || *value == '\0') continue;
+    args.push_back("--" + long_name + "=" + value);
+  }
+  for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
+  app.parse(reversed);
+}
+
+}  // namespace logroute::config

@@ -1,0 +1,31 @@
+// Options shared by the tools: the config file, LOGROUTE_* environment
+// variables, and their precedence (flag > environment > file > default).
+//
+// Each tool declares its options on a CLI::App, then calls ParseCommandLine().
+// Every long option --some-name is also read from LOGROUTE_SOME_NAME and from
+// the key `some_name` (or `some-name`) of the config file.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace logroute::config {
+
+// The config file read when --config is not given, if it exists.
+inline constexpr const char* kDefaultConfigFile = "/etc/logroute/logroute.conf";
+
+// Adds --config, --version, and the shared option policies to `app`. Call
+// before declaring the tool's own options.
+void SetupApp(CLI::App& app, std::string_view version);
+
+// "LOGROUTE_MAX_AGE" for "--max-age".
+std::string EnvironmentName(std::string_view long_name);
+
+// Parses argv with the precedence above. Throws CLI::ParseError (handled by
+// the caller with app.exit()).
+void ParseCommandLine(CLI::App& app, int argc, char** argv);
+
+}  // namespace logroute::config

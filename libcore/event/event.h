@@ -1,0 +1,65 @@
+// The event: the one place that defines logroute's input schema.
+//
+//   {"unix_ts": 1684129671, "user_id": 123456, "event_name": "login"}
+//
+// unix_ts and user_id are JSON integers that fit int64; event_name is a
+// non-empty string of at most 255 Unicode characters (valid UTF-8, which the
+// JSON grammar guarantees). Unknown extra fields are ignored. A duplicate key
+// at the top level is rejected, whichever key it is: two readers of the same
+// object must never disagree on its meaning. Nesting deeper than kMaxDepth is
+// rejected before it costs memory. See doc/event.md.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace logroute::event {
+
+inline constexpr size_t kMaxEventNameChars = 255;
+inline constexpr int kMaxDepth = 32;
+inline constexpr size_t kMaxErrors = 16;
+
+struct Event {
+  int64_t unix_ts = 0;
+  int64_t user_id = 0;
+  std::string event_name;
+};
+
+// Why an input is not an event. `field` is the offending field's name, or empty
+// when the problem concerns the whole document (invalid JSON, not an object).
+struct FieldError {
+  std::string field;
+  std::string reason;
+
+  bool operator==(const FieldError&) const = default;
+};
+using FieldErrors = std::vector<FieldError>;
+
+// Parses and validates events. Reusing one parser across calls reuses its
+// buffers, which is what keeps recv's per-event path free of allocations.
+// Not thread-safe: one parser per thread.
+class EventParser {
+ public:
+  // Parses one JSON document into *event. Returns false when it is not a valid
+  // event; errors() then lists every reason found (at most kMaxErrors).
+  bool Parse(std::string_view json, Event* event);
+  const FieldErrors& errors() const { return errors_; }
+
+ private:
+  friend class SaxHandler;
+  FieldErrors errors_;
+  std::vector<std::string> seen_keys_;
+};
+
+// "user_id: expected an integer, got a string; event_name: this field is required".
+std::string FormatErrors(const FieldErrors& errors);
+
+// Writes `event` as the canonical JSON object (the original service's response body).
+void AppendEventJson(const Event& event, std::string* out);
+
+// Appends `text` as a JSON string literal (quotes included); `text` must be valid UTF-8.
+void AppendJsonString(std::string_view text, std::string* out);
+
+}  // namespace logroute::event

@@ -1,0 +1,216 @@
+// Event parsing on nlohmann/json's SAX interface: no DOM is built, the lexer
+// validates the JSON grammar and UTF-8, and this handler checks the schema as
+// values stream by, so that a deep or huge document is rejected early.
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "libcore/event/event.h"
+
+namespace logroute::event {
+
+class SaxHandler {
+ public:
+  using json = nlohmann::json;
+
+  SaxHandler(EventParser* parser, Event* event) : parser_(parser), event_(event) {}
+
+  bool null() { return Scalar("null"); }
+  bool boolean(bool) { return Scalar("a boolean"); }
+  bool number_integer(json::number_integer_t value) { return Integer(value); }
+  bool number_unsigned(json::number_unsigned_t value) {
+    if (value > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return OutOfRange();
+    return Integer(static_cast<int64_t>(value));
+  }
+  bool number_float(json::number_float_t, const json::string_t& text) {
+    // nlohmann hands integers beyond 64 bits over as floats: tell them apart by their text.
+    if (text.find_first_of(".eE") == std::string::npos) return OutOfRange();
+    return Scalar("a number with a fraction or exponent");
+  }
+  bool string(json::string_t& value) {
+    if (depth_ != 1) return Scalar("a string");
+    if (field_ == Field::kEventName) return EventName(value);
+    return Scalar("a string");
+  }
+  bool binary(json::binary_t&) { return Scalar("binary data"); }
+  bool start_object(size_t) { return Open("an object", /*is_object=*/true); }
+  bool start_array(size_t) { return Open("an array", /*is_object=*/false); }
+  bool end_object() { return Close(); }
+  bool end_array() { return Close(); }
+  bool key(json::string_t& name) {
+    if (depth_ != 1) return true;
+    for (const std::string& seen : parser_->seen_keys_) {
+      if (seen == name) {
+        AddError(name, "duplicate key");
+        field_ = Field::kIgnored;
+        return true;
+      }
+    }
+    parser_->seen_keys_.push_back(name);
+    field_ = name == "unix_ts"      ? Field::kUnixTs
+             : name == "user_id"    ? Field::kUserId
+             : name == "event_name" ? Field::kEventName
+                                    : Field::kIgnored;
+    return true;
+  }
+  bool parse_error(size_t, const std::string&, const nlohmann::detail::exception& error) {
+    std::string_view what = error.what();
+    // Drop nlohmann's "[json.exception.parse_error.101] " tag: operators need the sentence.
+    if (size_t tag_end = what.find("] "); tag_end != std::string_view::npos) {
+      what.remove_prefix(tag_end + 2);
+    }
+    AddError("", "invalid JSON: " + std::string(what));
+    return false;
+  }
+
+  bool saw_object() const { return saw_object_; }
+
+ private:
+  enum class Field { kIgnored, kUnixTs, kUserId, kEventName };
+
+  static const char* FieldName(Field field) {
+    switch (field) {
+      case Field::kUnixTs: return "unix_ts";
+      case Field::kUserId: return "user_id";
+      case Field::kEventName: return "event_name";
+      case Field::kIgnored: break;
+    }
+    return "";
+  }
+
+  bool Open(const char* kind, bool is_object) {
+    if (depth_ == 0) {
+      if (!is_object) return TopLevel(kind);
+      saw_object_ = true;
+    } else if (depth_ == 1) {
+      Scalar(kind);  // a container where the schema wants a scalar
+    }
+    if (++depth_ > kMaxDepth) {
+      AddError("", "nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+      return false;
+    }
+    return true;
+  }
+
+  bool Close() {
+    --depth_;
+    return true;
+  }
+
+  bool TopLevel(const char* kind) {
+    AddError("", std::string("expected a JSON object, got ") + kind);
+    return false;
+  }
+
+  // A value that is not what the current field wants (or any value at the top level).
+  bool Scalar(const char* kind) {
+    if (depth_ == 0) return TopLevel(kind);
+    if (depth_ == 1 && field_ != Field::kIgnored) {
+      const bool wants_string = field_ == Field::kEventName;
+      AddError(FieldName(field_), std::string(wants_string ? "expected a string, got "
+                                                           : "expected an integer, got ") +
+                                      kind);
+    }
+    return true;
+  }
+
+  bool Integer(int64_t value) {
+    if (depth_ == 0) return TopLevel("a number");
+    if (depth_ != 1) return true;
+    switch (field_) {
+      case Field::kUnixTs:
+        event_->unix_ts = value;
+        have_ |= kHaveUnixTs;
+        return true;
+      case Field::kUserId:
+        event_->user_id = value;
+        have_ |= kHaveUserId;
+        return true;
+      case Field::kEventName: return Scalar("a number");
+      case Field::kIgnored: return true;
+    }
+    return true;
+  }
+
+  bool OutOfRange() {
+    if (depth_ == 0) return TopLevel("a number");
+    if (depth_ == 1 && (field_ == Field::kUnixTs || field_ == Field::kUserId)) {
+      AddError(FieldName(field_), "integer out of range (must fit a signed 64-bit integer)");
+      return true;
+    }
+    return Scalar("a number");
+  }
+
+  bool EventName(json::string_t& value) {
+    if (value.empty()) {
+      AddError("event_name", "must not be empty");
+      return true;
+    }
+    size_t chars = 0;  // code points: every byte that is not a UTF-8 continuation byte
+    for (char c : value) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+    if (chars > kMaxEventNameChars) {
+      AddError("event_name", "longer than " + std::to_string(kMaxEventNameChars) +
+                                 " characters (" + std::to_string(chars) + ")");
+      return true;
+    }
+    event_->event_name.swap(value);  // the lexer's buffer becomes ours, no copy
+    have_ |= kHaveEventName;
+    return true;
+  }
+
+  void AddError(std::string field, std::string reason) {
+    if (parser_->errors_.size() < kMaxErrors) {
+      parser_->errors_.push_back({std::move(field), std::move(reason)});
+    }
+  }
+
+ public:
+  void CheckRequired() {
+    if (!saw_object_) return;
+    if (!(have_ & kHaveUnixTs) && !HasErrorFor("unix_ts")) AddError("unix_ts", kRequired);
+    if (!(have_ & kHaveUserId) && !HasErrorFor("user_id")) AddError("user_id", kRequired);
+    if (!(have_ & kHaveEventName) && !HasErrorFor("event_name")) AddError("event_name", kRequired);
+  }
+
+ private:
+  static constexpr const char* kRequired = "this field is required";
+  static constexpr unsigned kHaveUnixTs = 1, kHaveUserId = 2, kHaveEventName = 4;
+
+  bool HasErrorFor(std::string_view field) const {
+    for (const FieldError& e : parser_->errors_) {
+      if (e.field == field) return true;
+    }
+    return false;
+  }
+
+  EventParser* parser_;
+  Event* event_;
+  int depth_ = 0;
+  Field field_ = Field::kIgnored;
+  unsigned have_ = 0;
+  bool saw_object_ = false;
+};
+
+bool EventParser::Parse(std::string_view json, Event* event) {
+  errors_.clear();
+  seen_keys_.clear();
+  SaxHandler handler(this, event);
+  const bool parsed = nlohmann::json::sax_parse(json.begin(), json.end(), &handler);
+  if (parsed) handler.CheckRequired();
+  return parsed && errors_.empty();
+}
+
+std::string FormatErrors(const FieldErrors& errors) {
+  std::string text;
+  for (const FieldError& error : errors) {
+    if (!text.empty()) text += "; ";
+    if (!error.field.empty()) {
+      text += error.field;
+      text += ": ";
+    }
+    text += error.reason;
+  }
+  return text;
+}
+
+}  // namespace logroute::event

@@ -1,0 +1,66 @@
+#include "libcore/spool/reader.h"
+
+#include <dirent.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+namespace logroute::spool {
+
+Result<std::vector<uint64_t>> ListSegments(const Spool& spool, int shard) {
+  const std::string dir_path = spool.ShardDir(shard);
+  DIR* dir = ::opendir(dir_path.c_str());
+  if (dir == nullptr) return ErrnoStatus("cannot list " + dir_path, errno);
+  std::vector<uint64_t> segments;
+  while (const dirent* entry = ::readdir(dir)) {
+    uint64_t seq;
+    if (ParseSegmentName(entry->d_name, &seq)) segments.push_back(seq);
+  }
+  ::closedir(dir);
+  std::sort(segments.begin(), segments.end());
+  return segments;
+}
+
+LineReader::LineReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+  buffer_.resize(kBufferBytes);
+}
+
+Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
+  for (;;) {
+    const char* start = buffer_.data() + begin_;
+    if (const void* newline = std::memchr(start, '\n', end_ - begin_)) {
+      const auto length = static_cast<size_t>(static_cast<const char*>(newline) - start);
+      *line = std::string_view(start, length);
+      *complete = true;
+      begin_ += length + 1;
+      ++line_number_;
+      return true;
+    }
+    if (eof_) {
+      if (begin_ == end_) return false;
+      *line = std::string_view(start, end_ - begin_);
+      *complete = false;
+      begin_ = end_;
+      ++line_number_;
+      return true;
+    }
+    // Keep the partial line, make room, read more.
+    if (begin_ > 0) {
+      std::memmove(buffer_.data(), start, end_ - begin_);
+      end_ -= begin_;
+      begin_ = 0;
+    }
+    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    ssize_t n;
+    do {
+      n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0) return ErrnoStatus("cannot read " + path_, errno);
+    if (n == 0) eof_ = true;
+    end_ += static_cast<size_t>(n);
+  }
+}
+
+}  // namespace logroute::spool

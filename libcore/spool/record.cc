@@ -1,0 +1,137 @@
+#include "libcore/spool/record.h"
+
+#include <charconv>
+
+#include "libcore/base/crc32c.h"
+#include "libcore/chain/table_name.h"
+
+namespace logroute::spool {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+constexpr size_t kCrcDigits = 8;
+
+void AppendInt(int64_t value, std::string* out) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  out->append(digits, end);
+}
+
+bool ParseInt(std::string_view text, int64_t* value) {
+  if (text.empty()) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+bool ParseHex32(std::string_view text, uint32_t* value) {
+  if (text.size() != kCrcDigits) return false;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value, 16);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+}  // namespace
+
+void AppendRecord(const event::Event& event, std::string_view table, int64_t recv_ts,
+                  std::string* out) {
+  const size_t crc_at = out->size();
+  out->append(kCrcDigits + 1, '\t');  // placeholder for the checksum, then the first TAB
+  AppendInt(recv_ts, out);
+  out->push_back('\t');
+  out->append(table);
+  out->push_back('\t');
+  AppendInt(event.unix_ts, out);
+  out->push_back('\t');
+  AppendInt(event.user_id, out);
+  out->push_back('\t');
+  for (char c : event.event_name) {
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\0': out->append("\\0"); break;
+      default: out->push_back(c);
+    }
+  }
+  const size_t payload_at = crc_at + kCrcDigits + 1;
+  uint32_t crc =
+      Crc32c(std::string_view(out->data() + payload_at, out->size() - payload_at));
+  for (size_t i = kCrcDigits; i > 0; --i, crc >>= 4) (*out)[crc_at + i - 1] = kHex[crc & 0xF];
+  out->push_back('\n');
+}
+
+std::string DecodeRecord(std::string_view line, Record* record) {
+  if (line.size() <= kCrcDigits || line[kCrcDigits] != '\t') {
+    return "not a spool record (no checksum field)";
+  }
+  uint32_t stored_crc;
+  if (!ParseHex32(line.substr(0, kCrcDigits), &stored_crc)) return "checksum field is not hex";
+  std::string_view payload = line.substr(kCrcDigits + 1);
+  if (Crc32c(payload) != stored_crc) return "checksum mismatch (the line was altered or torn)";
+
+  std::string_view fields[5];
+  for (int i = 0; i < 4; ++i) {
+    const size_t tab = payload.find('\t');
+    if (tab == std::string_view::npos) return "too few fields";
+    fields[i] = payload.substr(0, tab);
+    payload.remove_prefix(tab + 1);
+  }
+  fields[4] = payload;
+  if (fields[4].find('\t') != std::string_view::npos) return "too many fields";
+  if (!ParseInt(fields[0], &record->recv_ts)) return "recv_ts is not an integer";
+  if (!chain::ValidateTableName(fields[1]).ok()) return "table name is invalid";
+  if (!ParseInt(fields[2], &record->unix_ts)) return "unix_ts is not an integer";
+  if (!ParseInt(fields[3], &record->user_id)) return "user_id is not an integer";
+  if (fields[4].empty()) return "event_name is empty";
+  record->table = fields[1];
+  record->escaped_name = fields[4];
+  return {};
+}
+
+void UnescapeName(std::string_view escaped, std::string* out) {
+  out->clear();
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    char c = escaped[i];
+    if (c == '\\' && i + 1 < escaped.size()) {
+      switch (escaped[++i]) {
+        case 't': c = '\t'; break;
+        case 'n': c = '\n'; break;
+        case 'r': c = '\r'; break;
+        case '0': c = '\0'; break;
+        default: c = escaped[i];  // "\\" and anything we never write
+      }
+    }
+    out->push_back(c);
+  }
+}
+
+void AppendEscapedBytes(std::string_view bytes, std::string* out) {
+  for (char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\': out->append("\\\\"); break;
+      case '\t': out->append("\\t"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      default:
+        if (byte < 0x20 || byte == 0x7F) {
+          out->append("\\x");
+          out->push_back(kHex[byte >> 4]);
+          out->push_back(kHex[byte & 0xF]);
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+}
+
+int64_t RecordRecvTime(std::string_view line) {
+  if (line.size() <= kCrcDigits + 1) return -1;
+  line.remove_prefix(kCrcDigits + 1);
+  int64_t recv_ts;
+  auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), recv_ts);
+  if (ec != std::errc() || end == line.data() + line.size() || *end != '\t') return -1;
+  return recv_ts;
+}
+
+}  // namespace logroute::spool

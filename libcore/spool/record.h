@@ -1,0 +1,46 @@
+// Spool records: one accepted, routed event per line (doc/spool-format.md).
+//
+//   CRC TAB RECV_TS TAB TABLE TAB UNIX_TS TAB USER_ID TAB EVENT_NAME LF
+//
+// CRC is the CRC-32C of everything between the first TAB and the LF, as 8
+// lowercase hex digits. EVENT_NAME is escaped as MySQL's LOAD DATA reads it by
+// default (\\ \t \n \r \0), so a record holds no raw TAB or LF and a segment
+// can feed a bulk load without re-encoding.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "libcore/event/event.h"
+
+namespace logroute::spool {
+
+// Appends the record for `event`, routed to `table`, received at `recv_ts`.
+void AppendRecord(const event::Event& event, std::string_view table, int64_t recv_ts,
+                  std::string* out);
+
+// A decoded record. The views point into the line given to DecodeRecord.
+struct Record {
+  int64_t recv_ts = 0;
+  std::string_view table;
+  int64_t unix_ts = 0;
+  int64_t user_id = 0;
+  std::string_view escaped_name;  // as stored: unescape with UnescapeName
+};
+
+// Decodes one line (without its LF). Returns an empty string on success, else
+// the reason the line is corrupt ("checksum mismatch", "field 4 (user_id) is not an integer").
+std::string DecodeRecord(std::string_view line, Record* record);
+
+// The event name of a record, unescaped into *out (replacing its content).
+void UnescapeName(std::string_view escaped, std::string* out);
+
+// Escapes arbitrary bytes for one field of a text line (rejects files, logs):
+// backslash escapes for \ TAB LF CR, \xNN for other control bytes.
+void AppendEscapedBytes(std::string_view bytes, std::string* out);
+
+// The receive time of the record on `line`, or -1 when the line is not a record.
+int64_t RecordRecvTime(std::string_view line);
+
+}  // namespace logroute::spool

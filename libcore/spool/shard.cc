@@ -1,0 +1,138 @@
+#include "libcore/spool/shard.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <string>
+
+#include "libcore/spool/rejects.h"
+
+namespace logroute::spool {
+namespace {
+
+constexpr size_t kSeqDigits = 20;
+
+// The highest sequence number among the shard's segments, 0 when none: a
+// floor for the counter should its file ever be lost.
+Result<uint64_t> HighestSegment(const std::string& shard_dir) {
+  DIR* dir = ::opendir(shard_dir.c_str());
+  if (dir == nullptr) return ErrnoStatus("cannot list " + shard_dir, errno);
+  uint64_t highest = 0;
+  while (const dirent* entry = ::readdir(dir)) {
+    uint64_t seq;
+    if (ParseSegmentName(entry->d_name, &seq) && seq > highest) highest = seq;
+  }
+  ::closedir(dir);
+  return highest;
+}
+
+Result<uint64_t> NextSequence(const Spool& spool, int shard, int seq_fd) {
+  char text[kSeqDigits + 1] = {};
+  ssize_t n = ::pread(seq_fd, text, kSeqDigits, 0);
+  if (n < 0) return ErrnoStatus("cannot read " + spool.SeqPath(shard), errno);
+  uint64_t next = 1;
+  if (n > 0) std::from_chars(text, text + n, next);
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t highest, HighestSegment(spool.ShardDir(shard)));
+  return std::max(next, highest + 1);
+}
+
+}  // namespace
+
+Result<ShardLockFile> ShardLockFile::Open(const Spool& spool, int shard) {
+  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(spool.LockPath(shard), O_RDWR | O_CREAT));
+  return ShardLockFile(std::move(fd));
+}
+
+Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size) {
+  if (size == 0) return size;
+  char last;
+  if (::pread(fd, &last, 1, size - 1) != 1) {
+    return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
+  }
+  if (last == '\n') return size;
+
+  // Walk back to the last LF; a torn tail is at most one write long.
+  std::string tail;
+  off_t keep = size;
+  char block[65536];
+  while (keep > 0) {
+    const off_t from = std::max<off_t>(0, keep - static_cast<off_t>(sizeof block));
+    const auto length = static_cast<size_t>(keep - from);
+    if (::pread(fd, block, length, from) != static_cast<ssize_t>(length)) {
+      return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
+    }
+    std::string_view chunk(block, length);
+    const size_t newline = chunk.rfind('\n');
+    if (newline != std::string_view::npos) {
+      tail.insert(0, chunk.substr(newline + 1));
+      keep = from + static_cast<off_t>(newline) + 1;
+      break;
+    }
+    tail.insert(0, chunk);
+    keep = from;
+  }
+
+  timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::string stem = spool.ShardName(shard) + ".torn." + std::to_string(now.tv_sec) +
+                           std::to_string(now.tv_nsec) + "." + std::to_string(::getpid());
+  std::string entry;
+  AppendRejectEntry(spool.ShardName(shard) + "/active", "byte " + std::to_string(keep),
+                    "torn tail: a writer stopped mid-record (" + std::to_string(tail.size()) +
+                        " bytes without a line end)",
+                    tail, &entry);
+  LOGROUTE_RETURN_IF_ERROR(WriteRejects(spool, stem, entry));
+  if (::ftruncate(fd, keep) != 0) {
+    return ErrnoStatus("cannot truncate the torn tail of " + spool.ActivePath(shard), errno);
+  }
+  return keep;
+}
+
+Result<std::optional<uint64_t>> SealActiveLocked(const Spool& spool, int shard) {
+  const std::string active = spool.ActivePath(shard);
+  UniqueFd active_fd(::open(active.c_str(), O_RDWR | O_CLOEXEC));
+  if (!active_fd.valid()) {
+    if (errno == ENOENT) return std::optional<uint64_t>();
+    return ErrnoStatus("cannot open " + active, errno);
+  }
+  struct stat st;
+  if (::fstat(active_fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + active, errno);
+  LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool, shard, active_fd.get(), st.st_size));
+  if (size == 0) return std::optional<uint64_t>();
+
+  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd seq_fd, OpenFile(spool.SeqPath(shard), O_RDWR | O_CREAT));
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t seq, NextSequence(spool, shard, seq_fd.get()));
+  char text[kSeqDigits + 2];
+  std::snprintf(text, sizeof text, "%020llu\n", static_cast<unsigned long long>(seq + 1));
+  // One 21-byte write at offset 0 stays within a sector; synced before the
+  // rename, so that no crash can hand out `seq` a second time.
+  if (::pwrite(seq_fd.get(), text, kSeqDigits + 1, 0) != static_cast<ssize_t>(kSeqDigits + 1) ||
+      ::fdatasync(seq_fd.get()) != 0) {
+    return ErrnoStatus("cannot update " + spool.SeqPath(shard), errno);
+  }
+  const std::string segment = spool.SegmentPath(shard, seq);
+  if (::rename(active.c_str(), segment.c_str()) != 0) {
+    return ErrnoStatus("cannot seal " + active + " as " + segment, errno);
+  }
+  return std::optional<uint64_t>(seq);
+}
+
+Result<std::optional<uint64_t>> SealActive(const Spool& spool, int shard) {
+  LOGROUTE_ASSIGN_OR_RETURN(ShardLockFile lock_file, ShardLockFile::Open(spool, shard));
+  std::optional<uint64_t> sealed;
+  {
+    LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, lock_file.Lock());
+    LOGROUTE_ASSIGN_OR_RETURN(sealed, SealActiveLocked(spool, shard));
+  }
+  if (sealed) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
+  return sealed;
+}
+
+}  // namespace logroute::spool

@@ -1,0 +1,61 @@
+// Spool: the on-disk queue between recv and flush (doc/spool-format.md).
+//
+//   SPOOL/spool.id                    identity: "id <hex>", "shards <N>", "format 1"
+//   SPOOL/shard-NN/lock               flock(2) target of the shard, never renamed
+//   SPOOL/shard-NN/active             appended by recv, whole records only
+//   SPOOL/shard-NN/seq                next segment sequence number
+//   SPOOL/shard-NN/seg-<20 digits>    sealed segments, immutable, flush's only input
+//   SPOOL/rejects/*.rej               what could not be flushed, with the reason
+//
+// A Spool value is the opened layout (paths and identity); it holds no file
+// descriptors and may be copied and shared between threads.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "libcore/base/result.h"
+
+namespace logroute::spool {
+
+inline constexpr int kDefaultShards = 10;
+inline constexpr int kMaxShards = 256;
+
+struct OpenOptions {
+  // Shards of a new spool; for an existing spool, 0 accepts its count and any
+  // other value must match it (a usage error otherwise: the count is fixed at init).
+  int shards = 0;
+  // Create the spool when it does not exist (recv does; flush and stat do not).
+  bool create = false;
+};
+
+class Spool {
+ public:
+  // Opens the spool at `dir`, creating it if asked. Safe against several
+  // processes creating the same spool at once (init runs under SPOOL/init.lock).
+  static Result<Spool> Open(const std::string& dir, const OpenOptions& options);
+
+  const std::string& dir() const { return dir_; }
+  const std::string& id() const { return id_; }
+  int shards() const { return shards_; }
+
+  std::string ShardDir(int shard) const;
+  std::string ShardName(int shard) const;  // "shard-03"
+  std::string LockPath(int shard) const { return ShardDir(shard) + "/lock"; }
+  std::string ActivePath(int shard) const { return ShardDir(shard) + "/active"; }
+  std::string SeqPath(int shard) const { return ShardDir(shard) + "/seq"; }
+  std::string SegmentPath(int shard, uint64_t seq) const;
+  std::string RejectsDir() const { return dir_ + "/rejects"; }
+
+ private:
+  std::string dir_;
+  std::string id_;
+  int shards_ = 0;
+};
+
+// "seg-00000000000000000042": zero-padded, so names sort as numbers.
+std::string SegmentName(uint64_t seq);
+// The sequence number of a segment file name, or false when `name` is not one.
+bool ParseSegmentName(std::string_view name, uint64_t* seq);
+
+}  // namespace logroute::spool

@@ -1,0 +1,141 @@
+#include "libcore/spool/writer.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <condition_variable>
+#include <mutex>
+#include <random>
+
+#include "libcore/spool/shard.h"
+
+namespace logroute::spool {
+
+// One opened `active` inode. It outlives its sealing while tickets still need
+// to sync it: the data is the same whatever the file is called now.
+struct ActiveFile {
+  UniqueFd fd;
+  dev_t device = 0;
+  ino_t inode = 0;
+
+  std::mutex mu;
+  std::condition_variable synced;
+  uint64_t appended = 0;  // Append()s written to this file
+  uint64_t durable = 0;   // Append()s known to be on stable storage
+  bool syncing = false;
+  Status sync_error;  // sticky: after a failed fdatasync the page cache cannot be trusted
+};
+
+struct SpoolWriter::Shard {
+  explicit Shard(ShardLockFile lock) : lock_file(std::move(lock)) {}
+  std::mutex mu;  // flock is per open file, so threads of one process need this too
+  ShardLockFile lock_file;
+  std::shared_ptr<ActiveFile> active;
+};
+
+SpoolWriter::SpoolWriter(const Spool& spool, const WriterOptions& options, Env* env)
+    : spool_(spool), options_(options), env_(env), next_shard_(std::random_device{}()) {}
+
+SpoolWriter::~SpoolWriter() = default;
+
+Result<std::unique_ptr<SpoolWriter>> SpoolWriter::Open(const Spool& spool,
+                                                       const WriterOptions& options, Env* env) {
+  std::unique_ptr<SpoolWriter> writer(new SpoolWriter(spool, options, env));
+  for (int i = 0; i < spool.shards(); ++i) {
+    LOGROUTE_ASSIGN_OR_RETURN(ShardLockFile lock, ShardLockFile::Open(spool, i));
+    writer->shards_.push_back(std::make_unique<Shard>(std::move(lock)));
+  }
+  return writer;
+}
+
+Status SpoolWriter::Append(std::string_view records, AppendTicket* ticket) {
+  if (records.empty()) return Status::Ok();
+  const auto index =
+      static_cast<int>(next_shard_.fetch_add(1, std::memory_order_relaxed) % shards_.size());
+  return AppendToShard(*shards_[static_cast<size_t>(index)], index, records, ticket);
+}
+
+Status SpoolWriter::AppendToShard(Shard& shard, int index, std::string_view records,
+                                  AppendTicket* ticket) {
+  const std::string path = spool_.ActivePath(index);
+  bool sealed = false;
+  {
+    std::lock_guard<std::mutex> guard(shard.mu);
+    LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, shard.lock_file.Lock());
+
+    // Another process may have sealed `active` since we opened it.
+    struct stat st;
+    const bool exists = ::stat(path.c_str(), &st) == 0;
+    if (!exists && errno != ENOENT) return ErrnoStatus("cannot stat " + path, errno);
+    if (shard.active &&
+        (!exists || st.st_ino != shard.active->inode || st.st_dev != shard.active->device)) {
+      shard.active.reset();
+    }
+    if (!shard.active) {
+      auto file = std::make_shared<ActiveFile>();
+      LOGROUTE_ASSIGN_OR_RETURN(file->fd, OpenFile(path, O_WRONLY | O_APPEND | O_CREAT));
+      if (::fstat(file->fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
+      file->device = st.st_dev;
+      file->inode = st.st_ino;
+      if (!exists && options_.fsync) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool_.ShardDir(index)));
+      shard.active = std::move(file);
+    } else if (::fstat(shard.active->fd.get(), &st) != 0) {
+      return ErrnoStatus("cannot stat " + path, errno);
+    }
+
+    ActiveFile& file = *shard.active;
+    LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool_, index, file.fd.get(), st.st_size));
+    Status written = WriteAll(env_, file.fd.get(), records, path);
+    if (!written.ok()) {
+      // All or nothing: cut what part of the batch landed. Should this fail
+      // too, the next writer's torn-tail check moves the partial record aside.
+      if (::ftruncate(file.fd.get(), size) != 0) shard.active.reset();
+      return written;
+    }
+    if (ticket != nullptr) {
+      std::lock_guard<std::mutex> sync_guard(file.mu);
+      ticket->file = shard.active;
+      ticket->sequence = ++file.appended;
+    }
+    if (static_cast<uint64_t>(size) + records.size() >= options_.segment_bytes) {
+      LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, SealActiveLocked(spool_, index));
+      sealed = seq.has_value();
+      shard.active.reset();
+    }
+  }
+  if (sealed) {
+    seals_.fetch_add(1, std::memory_order_relaxed);
+    LOGROUTE_RETURN_IF_ERROR(SyncDir(spool_.ShardDir(index)));
+  }
+  return Status::Ok();
+}
+
+Status SpoolWriter::WaitDurable(const AppendTicket& ticket) {
+  if (!ticket.file) return Status::Ok();
+  ActiveFile& file = *ticket.file;
+  std::unique_lock<std::mutex> lock(file.mu);
+  while (file.durable < ticket.sequence) {
+    if (!file.sync_error.ok()) return file.sync_error;
+    if (file.syncing) {
+      file.synced.wait(lock);
+      continue;
+    }
+    // Become the leader: one fdatasync covers every Append() made so far.
+    file.syncing = true;
+    const uint64_t target = file.appended;
+    lock.unlock();
+    const int rc = env_->DataSync(file.fd.get());
+    const int err = errno;
+    lock.lock();
+    file.syncing = false;
+    syncs_.fetch_add(1, std::memory_order_relaxed);
+    if (rc != 0) file.sync_error = ErrnoStatus("cannot sync the spool", err);
+    else file.durable = std::max(file.durable, target);
+    file.synced.notify_all();
+  }
+  return Status::Ok();
+}
+
+}  // namespace logroute::spool

@@ -1,0 +1,34 @@
+// Running the built tools from tests: arguments, standard input, environment,
+// and what comes back (exit status, stdout, stderr).
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+namespace logroute::testing {
+
+struct RunResult {
+  int exit_code = -1;  // the exit status, or 128 + signal number
+  std::string out;
+  std::string err;
+};
+
+struct RunOptions {
+  std::string input;                  // written to the child's stdin, then closed
+  std::vector<std::string> env;       // extra NAME=VALUE entries
+  std::vector<std::string> unset_env; // names removed from the environment
+};
+
+// Runs `argv` (argv[0] is a path) to completion.
+RunResult Run(const std::vector<std::string>& argv, const RunOptions& options = {});
+
+// Starts `argv` in the background with stdout/stderr sent to files; returns its pid.
+pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path,
+            const std::string& stderr_path, const RunOptions& options = {});
+
+// Waits for `pid` and returns its exit status (128 + signal when killed).
+int Wait(pid_t pid);
+
+}  // namespace logroute::testing

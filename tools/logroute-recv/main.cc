@@ -1,0 +1,124 @@
+// logroute-recv: events from NDJSON on stdin (or HTTP) through the handler
+// chain into the spool. This file maps options; the logic is in libcore and
+// stdin_ingest.cc.
+#include <unistd.h>
+
+#include <cstdio>
+#include <exception>
+
+#include <CLI/CLI.hpp>
+#include <spdlog/spdlog.h>
+
+#include "libcore/base/logging.h"
+#include "libcore/chain/chain.h"
+#include "libcore/config/options.h"
+#include "libcore/spool/writer.h"
+#include "tools/logroute-recv/stdin_ingest.h"
+
+namespace logroute::recv {
+namespace {
+
+struct Options {
+  std::string spool_dir;
+  bool stdin_mode = false;
+  std::string listen;
+  int shards = 0;
+  std::string fsync = "never";
+  chain::ChainConfig chain;
+  bool no_default_routes = false;
+  bool print_chain = false;
+  IngestOptions ingest;
+  uint64_t segment_bytes = spool::kDefaultSegmentBytes;
+  std::string log_level = "info";
+};
+
+void DeclareOptions(CLI::App& app, Options& o) {
+  app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
+  auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
+  app.add_option("--listen", o.listen, "Serve the HTTP API on HOST:PORT")->excludes(in);
+  app.add_option("--shards", o.shards, "Shards of a new spool (default 10; fixed once created)")
+      ->check(CLI::Range(1, spool::kMaxShards));
+  app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
+      ->check(CLI::IsMember({"never", "always"}));
+  app.add_option("--route", o.chain.routes, "Route events named NAME to TABLE (repeatable)")
+      ->type_name("NAME=TABLE")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_flag("--no-default-routes", o.no_default_routes,
+               "Drop the default routes (login=logs, logout=logs)");
+  app.add_option("--unrouted", o.chain.unrouted_policy,
+                 "What becomes of events no route takes: reject, store or drop")
+      ->check(CLI::IsMember({"reject", "store", "drop"}));
+  app.add_option("--unrouted-table", o.chain.unrouted_table,
+                 "The catch-all table of --unrouted store")
+      ->capture_default_str();
+  app.add_flag("--strict", o.ingest.strict, "Stop at the first bad line (exit 65)");
+  app.add_option("--max-line-bytes", o.ingest.max_line_bytes, "Longest accepted input line")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{64}, size_t{64} << 20));
+  app.add_option("--segment-bytes", o.segment_bytes, "Seal the active file past this size")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 32));
+  app.add_flag("--print-chain", o.print_chain, "Print the handler chain and exit");
+  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+}
+
+Status RunStdin(const Options& o, const chain::Chain& chain) {
+  LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool,
+                            spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
+  spool::WriterOptions writer_options{.fsync = o.fsync == "always",
+                                      .segment_bytes = o.segment_bytes};
+  LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
+  IngestStats stats;
+  Status status = IngestStream(STDIN_FILENO, chain, *writer, o.ingest, &stats);
+  spdlog::info("Done: {}", stats.Summary());
+  return status;
+}
+
+int Run(int argc, char** argv) {
+  CLI::App app{"Receive JSON events into the logroute spool", "logroute-recv"};
+  config::SetupApp(app, LOGROUTE_VERSION);
+  Options o;
+  DeclareOptions(app, o);
+  try {
+    config::ParseCommandLine(app, argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : static_cast<int>(Code::kUsage);
+  }
+  InitLogging("logroute-recv", o.log_level);
+  if (o.no_default_routes) o.chain.default_routes.clear();
+
+  Result<chain::Chain> chain = chain::Chain::Build(o.chain);
+  if (!chain.ok()) {
+    spdlog::error("Invalid handler chain: {}", chain.status().message());
+    return chain.status().exit_code();
+  }
+  if (o.print_chain) {
+    for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());
+    return 0;
+  }
+  if (!o.stdin_mode && o.listen.empty()) {
+    spdlog::error("Say where events come from: --stdin or --listen HOST:PORT");
+    return static_cast<int>(Code::kUsage);
+  }
+  if (!o.stdin_mode) {
+    spdlog::error("--listen is not available in this build yet; use --stdin");
+    return static_cast<int>(Code::kUsage);
+  }
+  Status status = RunStdin(o, *chain);
+  if (!status.ok()) spdlog::error("{}", status.message());
+  return status.exit_code();
+}
+
+}  // namespace
+}  // namespace logroute::recv
+
+int main(int argc, char** argv) {
+  try {
+    return logroute::recv::Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "logroute-recv: internal error: %s\n", e.what());
+    return static_cast<int>(logroute::Code::kInternal);
+  }
+}
