@@ -1,10 +1,15 @@
-// logroute-stat: the backlog of a spool, for people (table), scripts (--json)
-// and monitoring (--prometheus, thresholds). Read-only; takes no lock.
+// logroute-stat: the backlog of a spool, for people (table, --watch), scripts
+// (--json) and monitoring (--prometheus, thresholds). Read-only; takes no lock.
+#include <signal.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <exception>
+#include <thread>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "libcore/base/env.h"
 #include "libcore/base/logging.h"
@@ -19,10 +24,55 @@ struct Options {
   std::string spool_dir;
   bool json = false;
   bool prometheus = false;
+  double watch_seconds = -1;  // < 0: print once
   int64_t max_age = -1;
   int64_t max_events = -1;
   std::string log_level = "info";
 };
+
+volatile sig_atomic_t g_stop = 0;
+void OnStopSignal(int) { g_stop = 1; }
+
+void Print(const std::string& text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+Result<spool::Backlog> Measure(const spool::Spool& spool) {
+  return spool::MeasureBacklog(spool, Env::Default()->NowSeconds());
+}
+
+Thresholds ThresholdsOf(const Options& o) {
+  Thresholds thresholds;
+  if (o.max_age >= 0) thresholds.max_age_seconds = o.max_age;
+  if (o.max_events >= 0) thresholds.max_events = static_cast<uint64_t>(o.max_events);
+  return thresholds;
+}
+
+// Redraws the table until SIGINT or SIGTERM. Thresholds are shown, not turned
+// into an exit status: a watch is for a person, not for a check.
+int Watch(const spool::Spool& spool, const Options& o) {
+  struct sigaction action = {};
+  action.sa_handler = OnStopSignal;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  const auto interval = std::chrono::duration<double>(o.watch_seconds);
+  while (!g_stop) {
+    Result<spool::Backlog> backlog = Measure(spool);
+    if (!backlog.ok()) {
+      spdlog::error("{}", backlog.status().message());
+      return backlog.status().exit_code();
+    }
+    Print(FormatWatchScreen(*backlog, o.watch_seconds, ThresholdsOf(o)));
+    // Sleep in short steps so that Ctrl-C answers at once.
+    const auto until = std::chrono::steady_clock::now() + interval;
+    while (!g_stop && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+  }
+  Print("\n");
+  return 0;
+}
 
 int Run(int argc, char** argv) {
   CLI::App app{"Show the backlog of a logroute spool", "logroute-stat"};
@@ -30,8 +80,17 @@ int Run(int argc, char** argv) {
   Options o;
   app.add_option("--spool", o.spool_dir, "Spool directory")->required();
   auto* json = app.add_flag("--json", o.json, "Print JSON (doc/stat-json.md)");
-  app.add_flag("--prometheus", o.prometheus, "Print Prometheus text (node_exporter textfile)")
-      ->excludes(json);
+  auto* prometheus =
+      app.add_flag("--prometheus", o.prometheus, "Print Prometheus text (node_exporter textfile)")
+          ->excludes(json);
+  app.add_option("--watch", o.watch_seconds,
+                 "Redraw the table every SECONDS on a terminal until Ctrl-C (default 2)")
+      ->type_name("[SECONDS]")
+      ->expected(0, 1)
+      ->default_str("2")
+      ->check(CLI::PositiveNumber)
+      ->excludes(json)
+      ->excludes(prometheus);
   app.add_option("--max-age", o.max_age, "Exit 1 if the oldest event waited longer (seconds)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-events", o.max_events, "Exit 1 if more events wait")
@@ -45,27 +104,31 @@ int Run(int argc, char** argv) {
     return code == 0 ? 0 : static_cast<int>(Code::kUsage);
   }
   InitLogging("logroute-stat", o.log_level);
+  // A redrawn screen in a pipe or a log file is noise: refuse rather than
+  // guess. Scripts want the one-shot table, --json or --prometheus.
+  if (o.watch_seconds > 0 && ::isatty(STDOUT_FILENO) == 0) {
+    spdlog::error(
+        "--watch needs a terminal on standard output; run without --watch for one "
+        "report");
+    return static_cast<int>(Code::kUsage);
+  }
 
   Result<spool::Spool> spool = spool::Spool::Open(o.spool_dir, {});
   if (!spool.ok()) {
     spdlog::error("{}", spool.status().message());
     return spool.status().exit_code();
   }
-  Result<spool::Backlog> backlog = spool::MeasureBacklog(*spool, Env::Default()->NowSeconds());
+  if (o.watch_seconds > 0) return Watch(*spool, o);
+
+  Result<spool::Backlog> backlog = Measure(*spool);
   if (!backlog.ok()) {
     spdlog::error("{}", backlog.status().message());
     return backlog.status().exit_code();
   }
-  const std::string text = o.json         ? FormatJson(*backlog)
-                           : o.prometheus ? FormatPrometheus(*backlog)
-                                          : FormatTable(*backlog);
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
-
-  Thresholds thresholds;
-  if (o.max_age >= 0) thresholds.max_age_seconds = o.max_age;
-  if (o.max_events >= 0) thresholds.max_events = static_cast<uint64_t>(o.max_events);
-  const std::string crossed = CheckThresholds(*backlog, thresholds);
+  Print(o.json         ? FormatJson(*backlog)
+        : o.prometheus ? FormatPrometheus(*backlog)
+                       : FormatTable(*backlog));
+  const std::string crossed = CheckThresholds(*backlog, ThresholdsOf(o));
   if (!crossed.empty()) {
     spdlog::warn("Threshold crossed: {}", crossed);
     return 1;

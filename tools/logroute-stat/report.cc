@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <ctime>
 
 #include <nlohmann/json.hpp>
 
@@ -35,14 +36,15 @@ std::string Bar(uint64_t value, uint64_t max, size_t width) {
 
 std::string FormatTable(const spool::Backlog& backlog) {
   uint64_t max_events = 0;
-  for (const auto& s : backlog.shards) max_events = std::max(max_events, s.active.events + s.sealed.events);
+  for (const auto& s : backlog.shards)
+    max_events = std::max(max_events, s.active.events + s.sealed.events);
   std::string out;
   char line[256];
   std::snprintf(line, sizeof line, "spool %s (id %s)\n", backlog.spool_dir.c_str(),
                 backlog.spool_id.c_str());
   out += line;
-  std::snprintf(line, sizeof line, "%-8s %12s %10s %5s %12s %10s %8s %5s  %s\n", "shard",
-                "active", "bytes", "segs", "sealed", "bytes", "age_s", "locks", "backlog");
+  std::snprintf(line, sizeof line, "%-8s %12s %10s %5s %12s %10s %8s %5s  %s\n", "shard", "active",
+                "bytes", "segs", "sealed", "bytes", "age_s", "locks", "backlog");
   out += line;
   for (const auto& s : backlog.shards) {
     std::snprintf(line, sizeof line, "%-8d %12llu %10s %5llu %12llu %10s %8lld %5llu  %s\n",
@@ -163,6 +165,24 @@ std::string CheckThresholds(const spool::Backlog& backlog, const Thresholds& thr
                std::to_string(*thresholds.max_events);
   }
   return crossed;
+}
+
+std::string FormatWatchScreen(const spool::Backlog& backlog, double interval_seconds,
+                              const Thresholds& thresholds) {
+  const std::time_t measured = static_cast<std::time_t>(backlog.measured_at);
+  std::tm local = {};
+  localtime_r(&measured, &local);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &local);
+  char header[96];
+  std::snprintf(header, sizeof header, "Every %gs: logroute-stat    %s\n\n", interval_seconds,
+                when);
+  std::string out = "\033[H\033[2J";  // cursor home, clear screen
+  out += header;
+  out += FormatTable(backlog);
+  const std::string crossed = CheckThresholds(backlog, thresholds);
+  if (!crossed.empty()) out += "\nTHRESHOLD CROSSED: " + crossed + "\n";
+  return out;
 }
 
 }  // namespace logroute::stat

@@ -24,4 +24,9 @@ struct Thresholds {
 // > --max-age 60"); empty when none is.
 std::string CheckThresholds(const spool::Backlog& backlog, const Thresholds& thresholds);
 
+// One screen of `--watch`: clears the terminal (ANSI), then a header naming the
+// interval and the measuring time, the table, and the thresholds crossed.
+std::string FormatWatchScreen(const spool::Backlog& backlog, double interval_seconds,
+                              const Thresholds& thresholds);
+
 }  // namespace logroute::stat
