@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 namespace logroute::event {
@@ -49,8 +50,12 @@ class EventParser {
 
  private:
   friend class SaxHandler;
+  // False when `name` was already a top-level key of this document.
+  bool RememberKey(const std::string& name);
+
   FieldErrors errors_;
-  std::vector<std::string> seen_keys_;
+  std::vector<std::string> seen_keys_;             // the first few keys: a scan is cheapest
+  std::unordered_set<std::string> seen_key_set_;  // all keys, once there are more
 };
 
 // "user_id: expected an integer, got a string; event_name: this field is required".

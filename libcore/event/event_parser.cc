@@ -39,14 +39,11 @@ class SaxHandler {
   bool end_array() { return Close(); }
   bool key(json::string_t& name) {
     if (depth_ != 1) return true;
-    for (const std::string& seen : parser_->seen_keys_) {
-      if (seen == name) {
-        AddError(name, "duplicate key");
-        field_ = Field::kIgnored;
-        return true;
-      }
+    if (!parser_->RememberKey(name)) {
+      AddError(name, "duplicate key");
+      field_ = Field::kIgnored;
+      return true;
     }
-    parser_->seen_keys_.push_back(name);
     field_ = name == "unix_ts"      ? Field::kUnixTs
              : name == "user_id"    ? Field::kUserId
              : name == "event_name" ? Field::kEventName
@@ -191,9 +188,25 @@ class SaxHandler {
   bool saw_object_ = false;
 };
 
+bool EventParser::RememberKey(const std::string& name) {
+  // A scan of a handful of keys beats hashing; past that, a line of many
+  // distinct keys must not cost quadratic time.
+  constexpr size_t kScannedKeys = 16;
+  if (seen_keys_.size() < kScannedKeys) {
+    for (const std::string& seen : seen_keys_) {
+      if (seen == name) return false;
+    }
+    seen_keys_.push_back(name);
+    return true;
+  }
+  if (seen_key_set_.empty()) seen_key_set_.insert(seen_keys_.begin(), seen_keys_.end());
+  return seen_key_set_.insert(name).second;
+}
+
 bool EventParser::Parse(std::string_view json, Event* event) {
   errors_.clear();
   seen_keys_.clear();
+  seen_key_set_.clear();
   SaxHandler handler(this, event);
   const bool parsed = nlohmann::json::sax_parse(json.begin(), json.end(), &handler);
   if (parsed) handler.CheckRequired();
