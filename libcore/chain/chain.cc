@@ -8,7 +8,9 @@ Decision Handler::PassOn(const event::Event& event) const {
   if (successor_) return successor_->Handle(event);
   // Unreachable with chains from Chain::Build, which always end in a handler
   // that decides; a hand-made chain still never loses an event silently.
-  return {Decision::Action::kReject, {}, "event_name: no handler accepted '" + event.event_name + "'"};
+  std::string reason = "event_name: no handler accepted ";
+  event::AppendJsonString(event.event_name, &reason);
+  return {Decision::Action::kReject, {}, std::move(reason)};
 }
 
 std::vector<HandlerSpec> ChainSpecs(const ChainConfig& config) {

@@ -45,8 +45,10 @@ Status ParseIdentity(const std::string& path, const std::string& text, std::stri
     if (key == "shards") *shards = std::atoi(value.c_str());
     if (key == "format") *format = std::atoi(value.c_str());
   }
-  if (id->empty() || *shards < 1 || *shards > kMaxShards) {
-    return Status::DataError(path + " is damaged: it must hold 'id', 'shards' and 'format' lines");
+  const bool id_ok = !id->empty() && id->size() <= 64 &&
+                     id->find_first_not_of("0123456789abcdef") == std::string::npos;
+  if (!id_ok || *shards < 1 || *shards > kMaxShards) {
+    return Status::DataError(path + " is damaged: it must hold 'id <hex>', 'shards <1-256>' and 'format' lines");
   }
   return Status::Ok();
 }

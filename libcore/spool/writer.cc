@@ -75,7 +75,7 @@ Status SpoolWriter::AppendToShard(Shard& shard, int index, std::string_view reco
     }
     if (!shard.active) {
       auto file = std::make_shared<ActiveFile>();
-      LOGROUTE_ASSIGN_OR_RETURN(file->fd, OpenFile(path, O_WRONLY | O_APPEND | O_CREAT));
+      LOGROUTE_ASSIGN_OR_RETURN(file->fd, OpenFile(path, O_RDWR | O_APPEND | O_CREAT));
       if (::fstat(file->fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
       file->device = st.st_dev;
       file->inode = st.st_ino;

@@ -18,8 +18,10 @@ class UnroutedHandler final : public Handler {
       case Decision::Action::kDrop: return {action_, {}, {}};
       case Decision::Action::kReject: break;
     }
-    return {Decision::Action::kReject, {},
-            "event_name: no route for '" + event.event_name + "' (unrouted policy is reject)"};
+    std::string reason = "event_name: no route for ";
+    event::AppendJsonString(event.event_name, &reason);  // quoted and escaped: safe in any log
+    reason += " (unrouted policy is reject)";
+    return {Decision::Action::kReject, {}, std::move(reason)};
   }
 
   std::string Describe() const override {

@@ -1,0 +1,195 @@
+// sqlite:PATH — the embedded default: no server, the same exactly-once
+// protocol. WAL journal with synchronous=FULL, because flush unlinks a segment
+// right after Commit(): a commit that a power cut could undo would lose it.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "libcore/sink/sink.h"
+#include "libcore/spool/record.h"
+
+namespace logroute::sink {
+namespace {
+
+constexpr int kBusyTimeoutMs = 30000;  // concurrent flushers wait for each other's commits
+
+class SqliteSink final : public Sink {
+ public:
+  explicit SqliteSink(std::string path) : path_(std::move(path)) {}
+  ~SqliteSink() override {
+    for (auto& [table, statement] : inserts_) sqlite3_finalize(statement);
+    sqlite3_finalize(ledger_check_);
+    sqlite3_finalize(ledger_insert_);
+    if (db_ != nullptr) sqlite3_close(db_);
+  }
+
+  Status Open() override {
+    if (sqlite3_open_v2(path_.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      return Error("cannot open the database", Code::kUnavailable);
+    }
+    sqlite3_busy_timeout(db_, kBusyTimeoutMs);
+    LOGROUTE_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
+    LOGROUTE_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
+    LOGROUTE_RETURN_IF_ERROR(Exec(std::string("CREATE TABLE IF NOT EXISTS ") + kLedgerTable +
+                                  " (spool_id TEXT NOT NULL, shard INTEGER NOT NULL,"
+                                  " seq INTEGER NOT NULL, row_count INTEGER NOT NULL,"
+                                  " rejected_count INTEGER NOT NULL, checksum INTEGER NOT NULL,"
+                                  " committed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
+                                  " PRIMARY KEY (spool_id, shard, seq))"));
+    LOGROUTE_RETURN_IF_ERROR(Prepare(std::string("SELECT 1 FROM ") + kLedgerTable +
+                                         " WHERE spool_id=? AND shard=? AND seq=?",
+                                     &ledger_check_));
+    return Prepare(std::string("INSERT INTO ") + kLedgerTable +
+                       " (spool_id, shard, seq, row_count, rejected_count, checksum) VALUES (?,?,?,?,?,?)",
+                   &ledger_insert_);
+  }
+
+  Status EnsureTable(std::string_view table) override {
+    const std::string name(table);
+    if (inserts_.count(name) > 0) return Status::Ok();
+    LOGROUTE_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS \"" + name +
+                                  "\" (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                  " unix_ts INTEGER NOT NULL, user_id INTEGER NOT NULL,"
+                                  " event_name TEXT NOT NULL)"));
+    LOGROUTE_RETURN_IF_ERROR(CheckColumns(name));
+    sqlite3_stmt* insert = nullptr;
+    LOGROUTE_RETURN_IF_ERROR(Prepare(
+        "INSERT INTO \"" + name + "\" (unix_ts, user_id, event_name) VALUES (?,?,?)", &insert));
+    inserts_.emplace(name, insert);
+    return Status::Ok();
+  }
+
+  Result<bool> Begin(const SegmentKey& key) override {
+    LOGROUTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
+    in_transaction_ = true;
+    BindKey(ledger_check_, key);
+    const int rc = sqlite3_step(ledger_check_);
+    sqlite3_reset(ledger_check_);
+    if (rc == SQLITE_ROW) {
+      Rollback();
+      return false;
+    }
+    if (rc != SQLITE_DONE) return Error("cannot read the ledger", Code::kIoError);
+    return true;
+  }
+
+  Status Insert(std::string_view table, std::span<const Row> rows) override {
+    auto it = inserts_.find(std::string(table));
+    if (it == inserts_.end()) return Status::Internal("table " + std::string(table) + " not ensured");
+    sqlite3_stmt* insert = it->second;
+    for (const Row& row : rows) {
+      spool::UnescapeName(row.escaped_name, &name_);
+      sqlite3_bind_int64(insert, 1, row.unix_ts);
+      sqlite3_bind_int64(insert, 2, row.user_id);
+      sqlite3_bind_text(insert, 3, name_.data(), static_cast<int>(name_.size()), SQLITE_STATIC);
+      const int rc = sqlite3_step(insert);
+      sqlite3_reset(insert);
+      if (rc != SQLITE_DONE) {
+        return Error("cannot insert into " + std::string(table),
+                     rc == SQLITE_CONSTRAINT ? Code::kDataError : Code::kIoError);
+      }
+    }
+    return Status::Ok();
+  }
+
+  Status Savepoint() override { return Exec("SAVEPOINT logroute_batch"); }
+  Status RollbackToSavepoint() override { return Exec("ROLLBACK TO logroute_batch"); }
+
+  Result<bool> Commit(const SegmentKey& key, const SegmentSummary& summary) override {
+    BindKey(ledger_insert_, key);
+    sqlite3_bind_int64(ledger_insert_, 4, static_cast<sqlite3_int64>(summary.rows));
+    sqlite3_bind_int64(ledger_insert_, 5, static_cast<sqlite3_int64>(summary.rejected));
+    sqlite3_bind_int64(ledger_insert_, 6, summary.checksum);
+    const int rc = sqlite3_step(ledger_insert_);
+    sqlite3_reset(ledger_insert_);
+    if (rc == SQLITE_CONSTRAINT) {
+      Rollback();
+      return false;
+    }
+    if (rc != SQLITE_DONE) return Error("cannot write the ledger", Code::kIoError);
+    LOGROUTE_RETURN_IF_ERROR(Exec("COMMIT"));
+    in_transaction_ = false;
+    return true;
+  }
+
+  void Rollback() override {
+    if (!in_transaction_) return;
+    sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    in_transaction_ = false;
+  }
+
+  std::string Describe() const override { return "sqlite:" + path_; }
+
+ private:
+  Status Error(const std::string& what, Code code) const {
+    const char* detail = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
+    const int rc = db_ != nullptr ? sqlite3_errcode(db_) : SQLITE_NOMEM;
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_FULL) code = Code::kTempFail;
+    return {code, "sqlite:" + path_ + ": " + what + ": " + detail};
+  }
+
+  Status Exec(const std::string& sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return Status::Ok();
+    std::string text = message != nullptr ? message : "unknown error";
+    sqlite3_free(message);
+    Status status = Error(text, Code::kIoError);  // for the code: busy and full are retryable
+    return {status.code(), "sqlite:" + path_ + ": " + text + " (in: " + sql.substr(0, 60) + ")"};
+  }
+
+  Status Prepare(const std::string& sql, sqlite3_stmt** statement) {
+    if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, statement, nullptr) !=
+        SQLITE_OK) {
+      return Error("cannot prepare '" + sql + "'", Code::kUsage);
+    }
+    return Status::Ok();
+  }
+
+  Status CheckColumns(const std::string& table) {
+    sqlite3_stmt* info = nullptr;
+    LOGROUTE_RETURN_IF_ERROR(Prepare("PRAGMA table_info(\"" + table + "\")", &info));
+    std::vector<std::string> columns;
+    while (sqlite3_step(info) == SQLITE_ROW) {
+      columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
+    }
+    sqlite3_finalize(info);
+    for (const char* required : {"unix_ts", "user_id", "event_name"}) {
+      if (std::find(columns.begin(), columns.end(), required) == columns.end()) {
+        return Status::Usage("sqlite:" + path_ + ": table " + table + " has no column " +
+                             required + " (needs unix_ts, user_id, event_name)");
+      }
+    }
+    return Status::Ok();
+  }
+
+  void BindKey(sqlite3_stmt* statement, const SegmentKey& key) {
+    sqlite3_bind_text(statement, 1, key.spool_id.data(), static_cast<int>(key.spool_id.size()),
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_int(statement, 2, key.shard);
+    sqlite3_bind_int64(statement, 3, static_cast<sqlite3_int64>(key.seq));
+  }
+
+  std::string path_;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* ledger_check_ = nullptr;
+  sqlite3_stmt* ledger_insert_ = nullptr;
+  std::map<std::string, sqlite3_stmt*, std::less<>> inserts_;
+  std::string name_;  // unescape buffer, reused
+  bool in_transaction_ = false;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions&) {
+  std::string_view path = dsn.substr(std::string_view("sqlite:").size());
+  if (path.starts_with("//")) path.remove_prefix(2);  // sqlite://PATH, as some tools write it
+  if (path.empty()) return Status::Usage("--db sqlite:PATH needs a path");
+  return std::unique_ptr<Sink>(new SqliteSink(std::string(path)));
+}
+
+}  // namespace logroute::sink
