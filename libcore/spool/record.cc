@@ -25,6 +25,9 @@ bool ParseInt(std::string_view text, int64_t* value) {
 
 bool ParseHex32(std::string_view text, uint32_t* value) {
   if (text.size() != kCrcDigits) return false;
+  // Lowercase only, as written: from_chars also takes "A-F", which would let a
+  // flipped case bit (0x20) in the checksum field pass unnoticed.
+  if (text.find_first_not_of("0123456789abcdef") != std::string_view::npos) return false;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *value, 16);
   return ec == std::errc() && end == text.data() + text.size();
 }
