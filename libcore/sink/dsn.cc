@@ -43,8 +43,9 @@ Result<MysqlDsn> ParseMysqlDsn(std::string_view dsn) {
   if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
     std::string_view user = authority.substr(0, at);
     if (user.find(':') != std::string_view::npos) {
-      return Status::Usage("--db: a password in the DSN would show in `ps` and in logs; use "
-                           "MYSQL_PWD, an option file ([client] or [logroute]) or --password-file");
+      return Status::Usage(
+          "--db: a password in the DSN would show in `ps` and in logs; use "
+          "MYSQL_PWD, an option file ([client] or [logroute]) or --password-file");
     }
     parsed.user = PercentDecode(user);
     authority.remove_prefix(at + 1);
@@ -55,8 +56,10 @@ Result<MysqlDsn> ParseMysqlDsn(std::string_view dsn) {
     if (close == std::string_view::npos) return bad("unclosed '[' in the host");
     parsed.host = std::string(authority.substr(1, close - 1));
     authority.remove_prefix(close + 1);
-    if (authority.starts_with(':')) port = authority.substr(1);
-    else if (!authority.empty()) return bad("junk after the host");
+    if (authority.starts_with(':'))
+      port = authority.substr(1);
+    else if (!authority.empty())
+      return bad("junk after the host");
   } else if (size_t colon = authority.rfind(':'); colon != std::string_view::npos) {
     parsed.host = std::string(authority.substr(0, colon));
     port = authority.substr(colon + 1);
@@ -75,10 +78,11 @@ Result<MysqlDsn> ParseMysqlDsn(std::string_view dsn) {
     std::string_view pair = query.substr(0, amp);
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     const size_t eq = pair.find('=');
-    if (eq == std::string_view::npos) return bad("parameter '" + std::string(pair) + "' has no '='");
+    if (eq == std::string_view::npos)
+      return bad("parameter '" + std::string(pair) + "' has no '='");
     std::string key(pair.substr(0, eq));
-    static const char* const kKnown[] = {"socket", "ssl-mode", "ssl-ca", "ssl-cert", "ssl-key",
-                                         "bulk"};
+    static const char* const kKnown[] = {"socket",   "ssl-mode", "ssl-ca",
+                                         "ssl-cert", "ssl-key",  "bulk"};
     bool known = false;
     for (const char* k : kKnown) known |= key == k;
     if (!known) return bad("unknown parameter '" + key + "'");

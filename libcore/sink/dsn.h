@@ -18,9 +18,9 @@
 namespace logroute::sink {
 
 struct MysqlDsn {
-  std::string user;      // empty: from the option files
-  std::string host;      // empty: from the option files (default localhost)
-  unsigned port = 0;     // 0: default
+  std::string user;   // empty: from the option files
+  std::string host;   // empty: from the option files (default localhost)
+  unsigned port = 0;  // 0: default
   std::string database;
   std::map<std::string, std::string> params;
 

@@ -6,9 +6,9 @@
 // any warning fails the Insert (DataError) and flush bisects with savepoints:
 // a refused value is never stored truncated. `?bulk=insert` selects multi-row
 // INSERT instead (bench/ compares the two).
+#include <errmsg.h>
 #include <mysql.h>
 #include <mysqld_error.h>
-#include <errmsg.h>
 
 #include <algorithm>
 #include <charconv>
@@ -98,7 +98,8 @@ void AppendInt(int64_t value, std::string* out) {
 
 class MysqlSink final : public Sink {
  public:
-  MysqlSink(MysqlDsn dsn, SinkOptions options) : dsn_(std::move(dsn)), options_(std::move(options)) {}
+  MysqlSink(MysqlDsn dsn, SinkOptions options)
+      : dsn_(std::move(dsn)), options_(std::move(options)) {}
   ~MysqlSink() override {
     if (mysql_ != nullptr) mysql_close(mysql_);
   }
@@ -153,9 +154,10 @@ class MysqlSink final : public Sink {
                                    " unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL,"
                                    " event_name VARCHAR(255) NOT NULL)"
                                    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
-    LOGROUTE_RETURN_IF_ERROR(Query(
-        "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
-        " AND TABLE_NAME = '" + name + "'"));
+    LOGROUTE_RETURN_IF_ERROR(
+        Query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+              " AND TABLE_NAME = '" +
+              name + "'"));
     std::set<std::string> columns;
     MYSQL_RES* result = mysql_store_result(mysql_);
     if (result == nullptr) return Error("cannot read the columns of " + name);
@@ -253,10 +255,10 @@ class MysqlSink final : public Sink {
       buffer_.push_back('\n');
     }
     infile_.data = buffer_;
-    LOGROUTE_RETURN_IF_ERROR(Query(
-        "LOAD DATA LOCAL INFILE 'logroute-segment' INTO TABLE `" + std::string(table) +
-        "` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\'"
-        " LINES TERMINATED BY '\\n' (unix_ts, user_id, event_name)"));
+    LOGROUTE_RETURN_IF_ERROR(
+        Query("LOAD DATA LOCAL INFILE 'logroute-segment' INTO TABLE `" + std::string(table) +
+              "` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\'"
+              " LINES TERMINATED BY '\\n' (unix_ts, user_id, event_name)"));
     if (mysql_affected_rows(mysql_) != rows.size() || mysql_warning_count(mysql_) > 0) {
       return Status::DataError(dsn_.text + ": the server refused rows of " + std::string(table) +
                                ": " + FirstWarning());

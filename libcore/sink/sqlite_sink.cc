@@ -41,12 +41,13 @@ class SqliteSink final : public Sink {
                                   " rejected_count INTEGER NOT NULL, checksum INTEGER NOT NULL,"
                                   " committed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
                                   " PRIMARY KEY (spool_id, shard, seq))"));
-    LOGROUTE_RETURN_IF_ERROR(Prepare(std::string("SELECT 1 FROM ") + kLedgerTable +
-                                         " WHERE spool_id=? AND shard=? AND seq=?",
-                                     &ledger_check_));
-    return Prepare(std::string("INSERT INTO ") + kLedgerTable +
-                       " (spool_id, shard, seq, row_count, rejected_count, checksum) VALUES (?,?,?,?,?,?)",
-                   &ledger_insert_);
+    LOGROUTE_RETURN_IF_ERROR(Prepare(
+        std::string("SELECT 1 FROM ") + kLedgerTable + " WHERE spool_id=? AND shard=? AND seq=?",
+        &ledger_check_));
+    return Prepare(
+        std::string("INSERT INTO ") + kLedgerTable +
+            " (spool_id, shard, seq, row_count, rejected_count, checksum) VALUES (?,?,?,?,?,?)",
+        &ledger_insert_);
   }
 
   Status EnsureTable(std::string_view table) override {
@@ -80,7 +81,8 @@ class SqliteSink final : public Sink {
 
   Status Insert(std::string_view table, std::span<const Row> rows) override {
     auto it = inserts_.find(std::string(table));
-    if (it == inserts_.end()) return Status::Internal("table " + std::string(table) + " not ensured");
+    if (it == inserts_.end())
+      return Status::Internal("table " + std::string(table) + " not ensured");
     sqlite3_stmt* insert = it->second;
     for (const Row& row : rows) {
       spool::UnescapeName(row.escaped_name, &name_);
@@ -135,7 +137,8 @@ class SqliteSink final : public Sink {
 
   Status Exec(const std::string& sql) {
     char* message = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK) return Status::Ok();
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &message) == SQLITE_OK)
+      return Status::Ok();
     std::string text = message != nullptr ? message : "unknown error";
     sqlite3_free(message);
     Status status = Error(text, Code::kIoError);  // for the code: busy and full are retryable
@@ -160,8 +163,8 @@ class SqliteSink final : public Sink {
     sqlite3_finalize(info);
     for (const char* required : {"unix_ts", "user_id", "event_name"}) {
       if (std::find(columns.begin(), columns.end(), required) == columns.end()) {
-        return Status::Usage("sqlite:" + path_ + ": table " + table + " has no column " +
-                             required + " (needs unix_ts, user_id, event_name)");
+        return Status::Usage("sqlite:" + path_ + ": table " + table + " has no column " + required +
+                             " (needs unix_ts, user_id, event_name)");
       }
     }
     return Status::Ok();

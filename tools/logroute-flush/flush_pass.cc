@@ -29,7 +29,7 @@ using Clock = std::chrono::steady_clock;
 struct TableChunk {
   std::string table;
   std::string names;
-  std::vector<sink::Row> rows;          // escaped_name views are rebuilt from name_ends
+  std::vector<sink::Row> rows;  // escaped_name views are rebuilt from name_ends
   std::vector<size_t> name_ends;
   std::vector<uint64_t> line_numbers;  // for rejects
 
@@ -82,8 +82,8 @@ class SegmentFlusher {
     if (!rejects_.empty()) {
       // Before the commit: a crash after it must not lose the reasons. A retry
       // rewrites the same file, so it never holds an entry twice.
-      Status written = spool::WriteRejects(spool_, spool_.ShardName(shard) + "." +
-                                                       spool::SegmentName(seq), rejects_);
+      Status written = spool::WriteRejects(
+          spool_, spool_.ShardName(shard) + "." + spool::SegmentName(seq), rejects_);
       if (!written.ok()) {
         sink_.Rollback();
         return written;
@@ -142,8 +142,9 @@ class SegmentFlusher {
         Reject(reader.line_number(), reason, line);
         continue;
       }
-      const std::string_view table =
-          options_.table_override.empty() ? record.table : std::string_view(options_.table_override);
+      const std::string_view table = options_.table_override.empty()
+                                         ? record.table
+                                         : std::string_view(options_.table_override);
       TableChunk& chunk = ChunkFor(table);
       chunk.Add(record, reader.line_number());
       if (chunk.rows.size() >= options_.chunk_rows) LOGROUTE_RETURN_IF_ERROR(Send(chunk));
@@ -244,7 +245,8 @@ uint64_t SealedBytes(const spool::Spool& spool) {
     if (!segments.ok()) continue;
     for (uint64_t seq : *segments) {
       struct stat st;
-      if (::stat(spool.SegmentPath(shard, seq).c_str(), &st) == 0) bytes += static_cast<uint64_t>(st.st_size);
+      if (::stat(spool.SegmentPath(shard, seq).c_str(), &st) == 0)
+        bytes += static_cast<uint64_t>(st.st_size);
     }
   }
   return bytes;
@@ -278,7 +280,8 @@ Status RunFlushPass(const spool::Spool& spool, sink::Sink& sink, const FlushOpti
   };
   // A rotating start, so that a pass cut short by --max-seconds does not
   // always favour the same shards.
-  const int first = static_cast<int>(std::random_device{}() % static_cast<unsigned>(spool.shards()));
+  const int first =
+      static_cast<int>(std::random_device{}() % static_cast<unsigned>(spool.shards()));
 
   for (int i = 0; i < spool.shards(); ++i) {
     const int shard = (first + i) % spool.shards();

@@ -30,10 +30,10 @@ struct FlushStats {
   uint64_t already_committed = 0;  // found in the ledger (a crash after commit), unlinked
   uint64_t skipped_locked = 0;     // held by another flusher
   uint64_t rows = 0;
-  uint64_t rejected = 0;           // records sent to rejects/
+  uint64_t rejected = 0;  // records sent to rejects/
   std::vector<std::pair<std::string, uint64_t>> per_table;
   double seconds = 0;
-  bool stopped_early = false;      // --max-seconds or a stop request cut the pass short
+  bool stopped_early = false;  // --max-seconds or a stop request cut the pass short
 
   // "segments=3 rows=120000 rejected=0 ... tables=logs:120000 seconds=0.41 rows_per_second=292682"
   std::string Summary() const;

@@ -10,8 +10,8 @@
 #include <exception>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "libcore/base/logging.h"
 #include "libcore/chain/table_name.h"
