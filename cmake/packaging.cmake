@@ -1,0 +1,47 @@
+# Install rules for what operators touch (man pages, systemd units, cron file,
+# example config) and the Debian package built from them by CPack:
+#   cmake --install BUILD [--prefix P]      (files under /etc go to DESTDIR/etc)
+#   cd BUILD && cpack -G DEB                -> logroute_<version>_amd64.deb
+# The binaries install themselves (tools/*/CMakeLists.txt).
+
+set(_pkg ${PROJECT_SOURCE_DIR}/packaging)
+
+install(FILES man/logroute-recv.1 man/logroute-stat.1 man/logroute-flush.1
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
+install(FILES man/logroute.7 DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
+
+# systemd looks in /usr/lib whatever the prefix; the package's prefix is /usr.
+install(FILES ${_pkg}/systemd/logroute-recv.service ${_pkg}/systemd/logroute-flush.service
+              ${_pkg}/systemd/logroute-flush.timer
+        DESTINATION lib/systemd/system)
+install(FILES ${_pkg}/systemd/logroute.sysusers DESTINATION lib/sysusers.d RENAME logroute.conf)
+install(FILES ${_pkg}/systemd/logroute.tmpfiles DESTINATION lib/tmpfiles.d RENAME logroute.conf)
+
+# Configuration lives in /etc, not under the prefix (Debian policy); with
+# DESTDIR it lands in DESTDIR/etc.
+install(FILES ${_pkg}/logroute.conf DESTINATION /etc/logroute)
+install(FILES ${_pkg}/cron/logroute DESTINATION /etc/cron.d)
+install(FILES ${_pkg}/logroute.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
+install(FILES README.md doc/operations.md doc/guarantees.md doc/spool-format.md
+        DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
+
+set(CPACK_PACKAGE_NAME logroute)
+set(CPACK_PACKAGE_VENDOR "logroute")
+set(CPACK_PACKAGE_CONTACT "logroute maintainers <logroute@localhost>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "${PROJECT_DESCRIPTION}")
+set(CPACK_PACKAGE_DESCRIPTION
+    "logroute turns streams of JSON events, from HTTP clients or shell pipelines, into rows in
+MySQL/MariaDB or SQLite, in bulk and exactly once: logroute-recv spools them, logroute-flush
+loads them every 30 s (systemd timer or cron), logroute-stat shows the backlog.")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_GENERATOR DEB)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)  # logroute_<version>_<arch>.deb
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "util-linux, bsdutils, passwd")  # flock, logger, useradd
+set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cron, mariadb-server, sqlite3")
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_pkg}/debian/postinst ${_pkg}/debian/postrm
+                                       ${_pkg}/debian/conffiles)
+set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
+set(CPACK_STRIP_FILES ON)
+include(CPack)

@@ -1,0 +1,79 @@
+#include "tests/e2e/ops/ops_util.h"
+
+#include <gtest/gtest.h>
+
+#include <regex>
+#include <sstream>
+
+extern char** environ;
+
+namespace logroute::testing::ops {
+
+RunOptions Clean(std::vector<std::string> env, std::string input) {
+  RunOptions options;
+  options.env = std::move(env);
+  options.input = std::move(input);
+  options.unset_env = LogrouteEnvironment();
+  return options;
+}
+
+RunResult Sh(const std::string& script, const RunOptions& options) {
+  return Run({"/bin/sh", "-c", script}, options);
+}
+
+bool HaveCommand(const std::string& program) {
+  return Sh("command -v " + ShellQuote(program) + " >/dev/null 2>&1").exit_code == 0;
+}
+
+std::string ShellQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+std::string Events(int count, int first_user) {
+  std::string out;
+  for (int i = 0; i < count; ++i) {
+    out += R"({"unix_ts":1684129671,"user_id":)" + std::to_string(first_user + i) +
+           R"(,"event_name":")" + (i % 2 == 0 ? "login" : "logout") + "\"}\n";
+  }
+  return out;
+}
+
+void SpoolEvents(const std::string& spool, int count, int shards) {
+  RunResult r = Run({kRecv, "--stdin", "--spool", spool, "--shards", std::to_string(shards)},
+                    Clean({}, Events(count)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_NE(r.err.find("accepted=" + std::to_string(count)), std::string::npos) << r.err;
+}
+
+std::set<std::string> HelpOptions(const std::string& tool) {
+  RunResult r = Run({tool, "--help"}, Clean());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  // Option lines start with two spaces: "  -h,--help", "  --spool TEXT REQUIRED".
+  static const std::regex kOptionLine(R"(^  (?:-[A-Za-z],)?--([a-z][a-z0-9-]*))");
+  std::set<std::string> names;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, kOptionLine)) names.insert(m[1]);
+  }
+  return names;
+}
+
+std::vector<std::string> LogrouteEnvironment() {
+  std::vector<std::string> names;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    if (entry.rfind("LOGROUTE_", 0) == 0) names.push_back(entry.substr(0, entry.find('=')));
+  }
+  return names;
+}
+
+}  // namespace logroute::testing::ops
