@@ -35,7 +35,9 @@ void ParseCommandLine(CLI::App& app, int argc, char** argv) {
   for (const CLI::Option* option : app.get_options()) {
     if (option->get_lnames().empty()) continue;
     const std::string& long_name = option->get_lnames().front();
-    if (long_name == "help" || long_name == "version" || long_name == "config") continue;
+    // --config too: CLI11 2.1 reads the config file before it looks at any
+    // option's envname, so LOGROUTE_CONFIG would otherwise be ignored.
+    if (long_name == "help" || long_name == "version") continue;
     const char* value = std::getenv(EnvironmentName(long_name).c_str());
     if (value == nullptr || *value == '\0') continue;
     args.push_back("--" + long_name + "=" + value);
