@@ -10,6 +10,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev libspdlog-dev
   libsqlite3-dev sqlite3 libmariadb-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(mariadb-server mariadb-client curl wrk nginx-light groff-base mandoc
