@@ -13,6 +13,7 @@
 #include "libcore/chain/chain.h"
 #include "libcore/config/options.h"
 #include "libcore/spool/writer.h"
+#include "tools/logroute-recv/http_serve.h"
 #include "tools/logroute-recv/stdin_ingest.h"
 
 namespace logroute::recv {
@@ -28,6 +29,7 @@ struct Options {
   bool no_default_routes = false;
   bool print_chain = false;
   IngestOptions ingest;
+  HttpOptions http;
   uint64_t segment_bytes = spool::kDefaultSegmentBytes;
   std::string log_level = "info";
 };
@@ -35,7 +37,10 @@ struct Options {
 void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
   auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
-  app.add_option("--listen", o.listen, "Serve the HTTP API on HOST:PORT")->excludes(in);
+  app.add_option("--listen", o.listen, "Serve the HTTP API on HOST:PORT ([IPV6]:PORT)")
+      ->excludes(in)
+      ->expected(0, 1)
+      ->default_str(http::kDefaultListen);
   app.add_option("--shards", o.shards, "Shards of a new spool (default 10; fixed once created)")
       ->check(CLI::Range(1, spool::kMaxShards));
   app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
@@ -61,6 +66,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_flag("--print-chain", o.print_chain, "Print the handler chain and exit");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
+  DeclareHttpOptions(app, o.http);
 }
 
 Status RunStdin(const Options& o, const chain::Chain& chain) {
@@ -103,8 +109,11 @@ int Run(int argc, char** argv) {
     return static_cast<int>(Code::kUsage);
   }
   if (!o.stdin_mode) {
-    spdlog::error("--listen is not available in this build yet; use --stdin");
-    return static_cast<int>(Code::kUsage);
+    const SpoolTarget target{
+        o.spool_dir, o.shards, {.fsync = o.fsync == "always", .segment_bytes = o.segment_bytes}};
+    Status status = ServeHttp(o.listen, o.http, target, *chain);
+    if (!status.ok()) spdlog::error("{}", status.message());
+    return status.exit_code();
   }
   Status status = RunStdin(o, *chain);
   if (!status.ok()) spdlog::error("{}", status.message());

@@ -1,0 +1,282 @@
+#include "libcore/http/connection.h"
+
+#include <limits>
+
+#include <boost/asio/post.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include "libcore/http/auth.h"
+#include "libcore/http/health.h"
+
+namespace logroute::http {
+namespace {
+
+constexpr size_t kReadSize = 16 << 10;
+// After an answer with Connection: close, how long and how much of what the
+// client still sends is read and dropped, so that it sees the answer.
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr size_t kMaxDrain = size_t{4} << 20;
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    char c = a[i];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != b[i]) return false;
+  }
+  return true;
+}
+
+std::string_view Sv(beast::string_view v) { return {v.data(), v.size()}; }
+
+bool IsDisconnect(beast::error_code ec) {
+  return ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message ||
+         ec == asio::error::eof || ec == asio::error::connection_reset ||
+         ec == asio::error::operation_aborted || ec == beast::error::timeout;
+}
+
+}  // namespace
+
+void Worker::CloseIdle() {
+  for (Connection* c : connections) c->CloseIfIdle();
+}
+
+void Worker::CloseAll() {
+  for (Connection* c : connections) c->Close();
+}
+
+Connection::Connection(tcp::socket socket, ServerState& state, Worker& worker)
+    : stream_(std::move(socket)), state_(state), worker_(worker) {
+  state_.live_connections.fetch_add(1);
+}
+
+Connection::~Connection() {
+  worker_.connections.erase(this);
+  state_.live_connections.fetch_sub(1);
+}
+
+void Connection::Start() {
+  worker_.connections.insert(this);
+  beast::error_code ec;
+  stream_.socket().set_option(tcp::no_delay(true), ec);  // answers are small: send them now
+  WaitForRequest();
+}
+
+void Connection::CloseIfIdle() {
+  if (phase_ == Phase::kIdle) stream_.cancel();
+}
+
+void Connection::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+void Connection::WaitForRequest() {
+  if (state_.stopping.load()) return Close();
+  if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+  // Waiting for a request has its own (idle) deadline; once a byte arrived,
+  // the header deadline runs, so a trickling client cannot hold a slot long.
+  phase_ = Phase::kIdle;
+  stream_.expires_after(state_.options.idle_timeout);
+  stream_.async_read_some(buffer_.prepare(kReadSize),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->buffer_.commit(n);
+                            if (ec) return self->Close();
+                            self->ReadHeader();
+                          });
+}
+
+void Connection::ReadHeader() {
+  phase_ = Phase::kHeader;
+  close_after_ = false;
+  parser_.emplace();
+  parser_->header_limit(static_cast<uint32_t>(state_.options.max_header));
+  // The real limit is set once the request is known to be a POST we take;
+  // Beast reads an unset (none) limit as zero for Content-Length bodies.
+  parser_->body_limit(std::numeric_limits<uint64_t>::max());
+  stream_.expires_after(state_.options.header_timeout);
+  bhttp::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+}
+
+void Connection::OnHeader(beast::error_code ec) {
+  if (ec) return OnReadError(ec);
+  const auto& request = parser_->get();
+  close_after_ = !request.keep_alive();
+
+  // Transfer-Encoding other than a final "chunked" has no length we could
+  // trust: refuse it rather than guess where the next request starts.
+  if (request.find(bhttp::field::transfer_encoding) != request.end() && !parser_->chunked()) {
+    return Fail(400, "unsupported Transfer-Encoding: only chunked is accepted");
+  }
+  const std::string_view target = Sv(request.target());
+  const std::string_view path = target.substr(0, target.find('?'));
+  Endpoint endpoint = Endpoint::kNone;
+  if (path == "/api/log")
+    endpoint = Endpoint::kLog;
+  else if (path == "/healthz")
+    endpoint = Endpoint::kHealth;
+  else if (path == "/metrics")
+    endpoint = Endpoint::kMetrics;
+
+  const std::string& token = state_.options.token;
+  if (!token.empty() && endpoint != Endpoint::kHealth &&
+      !BearerMatches(Sv(request[bhttp::field::authorization]), token)) {
+    return Fail(401, "missing or wrong bearer token");
+  }
+  if (endpoint == Endpoint::kNone) return Fail(404, "not found");
+  if (endpoint != Endpoint::kLog) {
+    if (request.method() != bhttp::verb::get) return Fail(405, "method not allowed", "GET");
+    if (!parser_->is_done()) close_after_ = true;  // a GET with a body: not worth reading
+    return endpoint == Endpoint::kHealth ? ServeHealth() : ServeMetrics();
+  }
+  if (request.method() != bhttp::verb::post) return Fail(405, "method not allowed", "POST");
+  const std::optional<BodyKind> kind = BodyKindOf(Sv(request[bhttp::field::content_type]));
+  if (!kind) {
+    return Fail(415, "Content-Type must be application/json or application/x-ndjson");
+  }
+  kind_ = *kind;
+  const auto length = parser_->content_length();
+  if (!length && !parser_->chunked())
+    return Fail(411, "a Content-Length or a chunked body is required");
+  if (length && *length > state_.options.max_body) {
+    return Fail(413, "the body is larger than " + std::to_string(state_.options.max_body) +
+                         " bytes (--max-body)");
+  }
+  parser_->body_limit(state_.options.max_body);  // enforced chunk by chunk
+
+  if (!parser_->is_done() && request.version() >= 11 &&
+      IEquals(Sv(request[bhttp::field::expect]), "100-continue")) {
+    continue_ = {bhttp::status::continue_, request.version()};
+    stream_.expires_after(state_.options.write_timeout);
+    bhttp::async_write(stream_, continue_,
+                       [self = shared_from_this()](beast::error_code write_ec, size_t) {
+                         if (write_ec) return self->Close();
+                         self->ReadBody();
+                       });
+    return;
+  }
+  ReadBody();
+}
+
+void Connection::ReadBody() {
+  phase_ = Phase::kBody;
+  if (parser_->is_done()) return OnBody({});
+  stream_.expires_after(state_.options.body_timeout);
+  bhttp::async_read(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](beast::error_code ec, size_t) { self->OnBody(ec); });
+}
+
+void Connection::OnBody(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    return Fail(413, "the body is larger than " + std::to_string(state_.options.max_body) +
+                         " bytes (--max-body)");
+  }
+  if (ec) return OnReadError(ec);
+  const std::string& body = parser_->get().body();
+  state_.metrics.AddBytesReceived(body.size());
+  state_.api.Handle(kind_, body, &outcome_);
+  if (outcome_.status < 300 && outcome_.ticket.file && state_.durable) {
+    phase_ = Phase::kSyncing;
+    state_.durable->Submit(
+        std::move(outcome_.ticket), [self = shared_from_this()](const Status& status) mutable {
+          auto executor = self->stream_.get_executor();
+          asio::post(executor, [self = std::move(self), status] { self->OnDurable(status); });
+        });
+    return;
+  }
+  Respond(outcome_.status, "application/json");
+}
+
+void Connection::OnDurable(const Status& status) {
+  if (!status.ok()) {
+    return Fail(503, "the spool cannot take events: " + status.message());
+  }
+  Respond(outcome_.status, "application/json");
+}
+
+void Connection::OnReadError(beast::error_code ec) {
+  if (IsDisconnect(ec)) return Close();
+  if (ec == bhttp::error::header_limit) {
+    return Fail(431, "the request header is larger than " +
+                         std::to_string(state_.options.max_header) + " bytes");
+  }
+  Fail(400, "malformed request: " + ec.message());
+}
+
+void Connection::ServeHealth() {
+  const Status status = CheckSpoolWritable(state_.writer.spool());
+  outcome_.body.clear();
+  if (status.ok()) {
+    outcome_.body = R"({"status":"ok"})";
+    return Respond(200, "application/json");
+  }
+  outcome_.body = R"({"status":"unavailable","detail":)";
+  event::AppendJsonString(status.message(), &outcome_.body);
+  outcome_.body.push_back('}');
+  Respond(503, "application/json");
+}
+
+void Connection::ServeMetrics() {
+  outcome_.body = state_.metrics.Render(state_.writer.syncs(), state_.writer.seals());
+  Respond(200, "text/plain; version=0.0.4; charset=utf-8");
+}
+
+void Connection::Fail(unsigned status, std::string_view detail, const char* allow) {
+  // The rest of an unread body would be taken for the next request.
+  if (!parser_ || !parser_->is_done()) close_after_ = true;
+  outcome_.body = R"({"detail":)";
+  event::AppendJsonString(detail, &outcome_.body);
+  outcome_.body.push_back('}');
+  Respond(status, "application/json", allow);
+}
+
+void Connection::Respond(unsigned status, const char* content_type, const char* allow) {
+  phase_ = Phase::kWriting;
+  response_.clear();
+  if (allow != nullptr) response_.set(bhttp::field::allow, allow);
+  if (status == 401) response_.set(bhttp::field::www_authenticate, "Bearer");
+  response_.result(status);
+  response_.version(parser_ && parser_->get().version() == 10 ? 10 : 11);
+  response_.set(bhttp::field::content_type, content_type);
+  response_.body().swap(outcome_.body);  // both keep their capacity for the next request
+  if (state_.stopping.load()) close_after_ = true;
+  response_.keep_alive(!close_after_);
+  response_.prepare_payload();
+  state_.metrics.CountRequest(status);
+  stream_.expires_after(state_.options.write_timeout);
+  bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+    self->OnWritten(ec);
+  });
+}
+
+void Connection::OnWritten(beast::error_code ec) {
+  if (ec) return Close();
+  if (close_after_) return LingerClose();
+  parser_.reset();
+  WaitForRequest();
+}
+
+void Connection::LingerClose() {
+  phase_ = Phase::kClosing;
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  buffer_.clear();
+  stream_.expires_after(kLingerTime);
+  Drain();
+}
+
+void Connection::Drain() {
+  stream_.async_read_some(buffer_.prepare(kReadSize),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->drained_ += n;
+                            if (ec || self->drained_ > kMaxDrain) return self->Close();
+                            self->Drain();
+                          });
+}
+
+}  // namespace logroute::http

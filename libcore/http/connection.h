@@ -1,0 +1,115 @@
+// One HTTP connection of the Server, and the per-thread Worker that owns it.
+// Internal to libcore/http: include server.h instead.
+//
+// A connection goes through phases, each with its own deadline:
+//   idle (waiting for the first byte of a request) -> header -> body ->
+//   [syncing, --fsync always] -> writing -> idle again (keep-alive), or
+//   closing (Connection: close, errors): shut down sending, read and discard
+//   what the client still sends for a short while, so that it sees the answer
+//   rather than a reset.
+// Requests are answered in order; pipelined requests wait in the read buffer.
+//
+// Thread safety: a Connection and its Worker's set are touched only on the
+// Worker's thread; DurableQueue callbacks post back to it.
+#pragma once
+
+#include <utility>  // before Asio: Boost 1.74 uses std::exchange without including it
+
+#include <atomic>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_set>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+#include "libcore/http/durable_queue.h"
+#include "libcore/http/log_api.h"
+#include "libcore/http/metrics.h"
+#include "libcore/http/server.h"
+
+namespace logroute::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = boost::asio::ip::tcp;
+
+// What every connection of one server shares.
+struct ServerState {
+  ServerState(const ServerOptions& o, const chain::Chain& chain, spool::SpoolWriter& w, Env* env)
+      : options(o), writer(w), api(chain, w, metrics, env) {}
+
+  ServerOptions options;
+  spool::SpoolWriter& writer;
+  Metrics metrics;
+  LogApi api;
+  std::unique_ptr<DurableQueue> durable;  // set with --fsync always
+  std::atomic<bool> stopping{false};
+  std::atomic<int> live_connections{0};
+};
+
+class Connection;
+
+// One event loop and one thread; the connections it serves.
+struct Worker {
+  asio::io_context io{1};
+  std::unordered_set<Connection*> connections;
+
+  void CloseIdle();  // graceful stop: connections between requests go now
+  void CloseAll();   // the stop's deadline passed
+};
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(tcp::socket socket, ServerState& state, Worker& worker);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  void Start();
+  void CloseIfIdle();
+  void Close();
+
+ private:
+  enum class Phase { kIdle, kHeader, kBody, kSyncing, kWriting, kClosing };
+  enum class Endpoint { kNone, kLog, kHealth, kMetrics };
+
+  void WaitForRequest();
+  void ReadHeader();
+  void OnHeader(beast::error_code ec);
+  void ReadBody();
+  void OnBody(beast::error_code ec);
+  void OnReadError(beast::error_code ec);
+  void OnDurable(const Status& status);
+  void ServeHealth();
+  void ServeMetrics();
+  // An error answer {"detail": ...}; closes afterwards if the body is unread.
+  void Fail(unsigned status, std::string_view detail, const char* allow = nullptr);
+  void Respond(unsigned status, const char* content_type, const char* allow = nullptr);
+  void OnWritten(beast::error_code ec);
+  void LingerClose();
+  void Drain();
+
+  beast::tcp_stream stream_;
+  ServerState& state_;
+  Worker& worker_;
+  Phase phase_ = Phase::kIdle;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  BodyKind kind_ = BodyKind::kJson;
+  ApiOutcome outcome_;
+  bhttp::response<bhttp::string_body> response_;
+  bhttp::response<bhttp::empty_body> continue_;
+  bool close_after_ = false;
+  size_t drained_ = 0;
+};
+
+}  // namespace logroute::http

@@ -1,0 +1,250 @@
+#include "libcore/http/log_api.h"
+
+#include <atomic>
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "libcore/http/batch.h"
+#include "libcore/spool/record.h"
+
+namespace logroute::http {
+namespace {
+
+bool IsFieldName(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The chain's reasons read "event_name: no route for ..."; split them into the
+// field and its reason so that they take the same JSON shape as parse errors.
+event::FieldError ReasonToError(const std::string& reason) {
+  const size_t colon = reason.find(": ");
+  if (colon != std::string::npos && IsFieldName(std::string_view(reason).substr(0, colon))) {
+    return {reason.substr(0, colon), reason.substr(colon + 2)};
+  }
+  return {"", reason};
+}
+
+void AppendUint(uint64_t value, std::string* out) { *out += std::to_string(value); }
+
+// Spool errors can come in floods (disk full under load): log one a second.
+void LogSpoolError(const Status& status) {
+  static std::atomic<int64_t> last_logged{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = last_logged.load(std::memory_order_relaxed);
+  if (now != last && last_logged.compare_exchange_strong(last, now)) {
+    spdlog::error("Cannot append to the spool; answering 503/507: {}", status.message());
+  }
+}
+
+}  // namespace
+
+std::optional<BodyKind> BodyKindOf(std::string_view content_type) {
+  std::string_view media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  auto iequals = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      char c = a[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != b[i]) return false;
+    }
+    return true;
+  };
+  if (iequals(media, "application/json")) return BodyKind::kJson;
+  if (iequals(media, "application/x-ndjson")) return BodyKind::kNdjson;
+  return std::nullopt;
+}
+
+void AppendErrorsJson(const event::FieldErrors& errors, std::string* out) {
+  // Group the reasons by field, fields in order of first appearance.
+  out->push_back('{');
+  bool first_field = true;
+  for (size_t i = 0; i < errors.size(); ++i) {
+    bool seen = false;
+    for (size_t j = 0; j < i; ++j) seen = seen || errors[j].field == errors[i].field;
+    if (seen) continue;
+    if (!first_field) out->push_back(',');
+    first_field = false;
+    const std::string& field = errors[i].field;
+    event::AppendJsonString(field.empty() ? "non_field_errors" : field, out);
+    out->append(":[");
+    bool first_reason = true;
+    for (size_t j = i; j < errors.size(); ++j) {
+      if (errors[j].field != field) continue;
+      if (!first_reason) out->push_back(',');
+      first_reason = false;
+      event::AppendJsonString(errors[j].reason, out);
+    }
+    out->push_back(']');
+  }
+  out->push_back('}');
+}
+
+struct LogApi::Scratch {
+  event::EventParser parser;
+  event::Event event;
+  std::string records;
+  std::vector<BatchItem> items;
+  std::vector<std::pair<std::string_view, uint64_t>> tables;  // accepted per table
+  uint64_t accepted = 0;
+  uint64_t dropped = 0;
+
+  void Reset() {
+    records.clear();
+    tables.clear();
+    accepted = 0;
+    dropped = 0;
+  }
+  void CountTable(std::string_view table) {
+    ++accepted;
+    for (auto& [name, count] : tables) {
+      if (name == table) {
+        ++count;
+        return;
+      }
+    }
+    tables.emplace_back(table, 1);
+  }
+};
+
+void LogApi::Handle(BodyKind kind, std::string_view body, ApiOutcome* out) const {
+  thread_local Scratch scratch;
+  scratch.Reset();
+  out->body.clear();
+  out->ticket = {};
+  if (IsBlank(body)) {
+    metrics_.CountInvalid(1);
+    out->status = 400;
+    AppendErrorsJson({{"", "the body is empty"}}, &out->body);
+    return;
+  }
+  if (kind == BodyKind::kNdjson) return HandleBatch(true, body, scratch, out);
+  const size_t first = body.find_first_not_of(" \t\r\n");
+  if (body[first] == '[') return HandleBatch(false, body, scratch, out);
+  HandleOne(body, scratch, out);
+}
+
+void LogApi::HandleOne(std::string_view body, Scratch& s, ApiOutcome* out) const {
+  if (!s.parser.Parse(body, &s.event)) {
+    metrics_.CountInvalid(1);
+    out->status = 400;
+    AppendErrorsJson(s.parser.errors(), &out->body);
+    return;
+  }
+  const chain::Decision decision = chain_.Handle(s.event);
+  switch (decision.action) {
+    case chain::Decision::Action::kReject:
+      metrics_.CountUnrouted(1);
+      out->status = 422;
+      AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
+      return;
+    case chain::Decision::Action::kDrop:
+      metrics_.CountDropped(1);
+      out->status = 202;
+      out->body = R"({"accepted":0,"dropped":1})";
+      return;
+    case chain::Decision::Action::kRoute:
+      break;
+  }
+  spool::AppendRecord(s.event, decision.table, env_->NowSeconds(), &s.records);
+  s.CountTable(decision.table);
+  Store(s, out);
+  if (out->status != 0) return;
+  out->status = 201;
+  event::AppendEventJson(s.event, &out->body);
+}
+
+void LogApi::HandleBatch(bool ndjson, std::string_view body, Scratch& s, ApiOutcome* out) const {
+  if (ndjson) {
+    SplitNdjson(body, &s.items);
+  } else if (std::string error = SplitJsonArray(body, &s.items); !error.empty()) {
+    metrics_.CountInvalid(1);
+    out->status = 400;
+    AppendErrorsJson({{"", error}}, &out->body);
+    return;
+  }
+  const int64_t recv_ts = env_->NowSeconds();
+  for (size_t i = 0; i < s.items.size(); ++i) {
+    const BatchItem& item = s.items[i];
+    chain::Decision decision;
+    const bool parsed = s.parser.Parse(item.text, &s.event);
+    if (parsed) {
+      decision = chain_.Handle(s.event);
+      if (decision.action == chain::Decision::Action::kRoute) {
+        spool::AppendRecord(s.event, decision.table, recv_ts, &s.records);
+        s.CountTable(decision.table);
+        continue;
+      }
+      if (decision.action == chain::Decision::Action::kDrop) {
+        ++s.dropped;
+        continue;
+      }
+    }
+    // All or nothing: the first bad item fails the whole request.
+    const bool invalid = !parsed;
+    if (invalid)
+      metrics_.CountInvalid(1);
+    else
+      metrics_.CountUnrouted(1);
+    out->status = invalid ? 400 : 422;
+    out->body = R"({"index":)";
+    AppendUint(i, &out->body);
+    if (ndjson) {
+      out->body += R"(,"line":)";
+      AppendUint(item.line, &out->body);
+    }
+    out->body += R"(,"errors":)";
+    if (invalid)
+      AppendErrorsJson(s.parser.errors(), &out->body);
+    else
+      AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
+    out->body.push_back('}');
+    return;
+  }
+  Store(s, out);
+  if (out->status != 0) return;
+  if (s.dropped > 0) metrics_.CountDropped(s.dropped);
+  out->status = 202;
+  out->body = R"({"accepted":)";
+  AppendUint(s.accepted, &out->body);
+  if (s.dropped > 0) {
+    out->body += R"(,"dropped":)";
+    AppendUint(s.dropped, &out->body);
+  }
+  out->body.push_back('}');
+}
+
+// Appends the request's records; on success leaves out->status 0 for the
+// caller to fill in, else sets the error answer.
+void LogApi::Store(Scratch& s, ApiOutcome* out) const {
+  out->status = 0;
+  if (s.records.empty()) return;
+  const auto start = std::chrono::steady_clock::now();
+  const Status status = writer_.Append(s.records, &out->ticket);
+  metrics_.ObserveAppend(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+  if (!status.ok()) {
+    LogSpoolError(status);
+    out->ticket = {};
+    out->status = status.retryable() ? 507 : 503;
+    out->body = R"({"detail":)";
+    event::AppendJsonString("the spool cannot take events: " + status.message(), &out->body);
+    out->body.push_back('}');
+    return;
+  }
+  for (const auto& [table, count] : s.tables) metrics_.CountAccepted(table, count);
+}
+
+}  // namespace logroute::http

@@ -1,0 +1,59 @@
+// The HTTP server's counters, rendered as Prometheus text (GET /metrics).
+//
+// Names follow logroute_<noun>_<unit>, `_total` for counters:
+//   logroute_http_requests_total{code}            responses sent, by status code
+//   logroute_http_received_bytes_total            request body bytes read
+//   logroute_events_accepted_total{table}         events appended to the spool
+//   logroute_events_rejected_total{reason}        invalid | unrouted
+//   logroute_events_dropped_total                 taken by --unrouted drop
+//   logroute_spool_append_seconds                 histogram of SpoolWriter::Append
+//   logroute_spool_syncs_total, logroute_spool_seals_total
+//
+// Thread safety: every method may be called from any thread.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace logroute::http {
+
+class Metrics {
+ public:
+  // Upper bounds of the append latency buckets, in seconds (+Inf is implied).
+  static constexpr std::array<double, 12> kAppendBuckets = {
+      0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 2.5};
+
+  void CountRequest(unsigned status);
+  void AddBytesReceived(uint64_t bytes) { bytes_.fetch_add(bytes, std::memory_order_relaxed); }
+  void CountAccepted(std::string_view table, uint64_t events);
+  void CountInvalid(uint64_t events) { invalid_.fetch_add(events, std::memory_order_relaxed); }
+  void CountUnrouted(uint64_t events) { unrouted_.fetch_add(events, std::memory_order_relaxed); }
+  void CountDropped(uint64_t events) { dropped_.fetch_add(events, std::memory_order_relaxed); }
+  void ObserveAppend(double seconds);
+
+  // The Prometheus text exposition; `syncs` and `seals` come from the SpoolWriter.
+  std::string Render(uint64_t syncs, uint64_t seals) const;
+
+  uint64_t requests(unsigned status) const;
+
+ private:
+  static constexpr unsigned kMaxStatus = 600;
+  std::array<std::atomic<uint64_t>, kMaxStatus> requests_{};
+  std::atomic<uint64_t> bytes_{0};
+  std::atomic<uint64_t> invalid_{0};
+  std::atomic<uint64_t> unrouted_{0};
+  std::atomic<uint64_t> dropped_{0};
+  std::array<std::atomic<uint64_t>, kAppendBuckets.size() + 1> append_buckets_{};
+  std::atomic<uint64_t> append_nanos_{0};
+
+  mutable std::mutex tables_mu_;
+  std::vector<std::pair<std::string, uint64_t>> accepted_;  // few tables: a vector beats a map
+};
+
+}  // namespace logroute::http

@@ -1,0 +1,208 @@
+#include "libcore/http/server.h"
+
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <thread>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "libcore/http/connection.h"
+#include "libcore/http/listen_address.h"
+
+namespace logroute::http {
+namespace {
+
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
+
+// Each connection is a file descriptor: 1,000 idle clients exceed the usual
+// soft limit of 1,024, so take what the hard limit allows.
+void RaiseFileLimit() {
+  struct rlimit limit;
+  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+std::string FormatEndpoint(const tcp::endpoint& endpoint) {
+  const std::string address = endpoint.address().to_string();
+  const std::string port = std::to_string(endpoint.port());
+  return endpoint.address().is_v6() ? "[" + address + "]:" + port : address + ":" + port;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(const ServerOptions& options, const chain::Chain& chain, spool::SpoolWriter& writer,
+       Env* env)
+      : state(options, chain, writer, env) {
+    const int threads = std::max(1, options.threads);
+    for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
+    acceptor.emplace(workers[0]->io);
+    signals.emplace(workers[0]->io);
+    drain_timer.emplace(workers[0]->io);
+    retry_timer.emplace(workers[0]->io);
+  }
+
+  Status Listen();
+  void Accept();
+  void BeginStop();
+  void CheckDrained();
+
+  ServerState state;
+  std::vector<std::unique_ptr<Worker>> workers;
+  std::optional<tcp::acceptor> acceptor;
+  std::optional<asio::signal_set> signals;
+  std::optional<asio::steady_timer> drain_timer;
+  std::optional<asio::steady_timer> retry_timer;
+  std::vector<WorkGuard> guards;
+  size_t next_worker = 0;
+  bool stop_begun = false;
+  bool forced = false;
+  std::chrono::steady_clock::time_point stop_deadline;
+};
+
+Status Server::Impl::Listen() {
+  LOGROUTE_ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(state.options.listen));
+  beast::error_code ec;
+  tcp::resolver resolver(workers[0]->io);
+  const auto results =
+      resolver.resolve(address.host, std::to_string(address.port),
+                       tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return Status::Usage("cannot resolve the listen host '" + address.host +
+                         "': " + (ec ? ec.message() : "no address"));
+  }
+  const tcp::endpoint endpoint = results.begin()->endpoint();
+  const std::string where = FormatEndpoint(endpoint);
+  auto fail = [&](const char* step) {
+    return Status::Unavailable("cannot listen on " + where + " (" + step + "): " + ec.message());
+  };
+  acceptor->open(endpoint.protocol(), ec);
+  if (ec) return fail("socket");
+  acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+  if (ec) return fail("SO_REUSEADDR");
+  if (state.options.reuse_port) {
+    acceptor->set_option(ReusePort(true), ec);
+    if (ec) return fail("SO_REUSEPORT");
+  }
+  acceptor->bind(endpoint, ec);
+  if (ec) return fail("bind");
+  acceptor->listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return fail("listen");
+  return Status::Ok();
+}
+
+void Server::Impl::Accept() {
+  Worker& worker = *workers[next_worker++ % workers.size()];
+  acceptor->async_accept(worker.io, [this, &worker](beast::error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+    if (ec) {
+      // Out of descriptors or memory: pause rather than spin; clients wait in the backlog.
+      spdlog::warn("Cannot accept a connection: {}", ec.message());
+      retry_timer->expires_after(std::chrono::milliseconds(100));
+      retry_timer->async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec) Accept();
+      });
+      return;
+    }
+    asio::post(worker.io, [this, &worker, s = std::move(socket)]() mutable {
+      std::make_shared<Connection>(std::move(s), state, worker)->Start();
+    });
+    Accept();
+  });
+}
+
+// Runs on the first worker's thread.
+void Server::Impl::BeginStop() {
+  if (stop_begun) return;
+  stop_begun = true;
+  spdlog::info("Stopping: no new connections; finishing the requests in flight");
+  state.stopping.store(true);
+  beast::error_code ec;
+  acceptor->close(ec);
+  signals->cancel(ec);
+  retry_timer->cancel();
+  for (auto& worker : workers) {
+    asio::post(worker->io, [w = worker.get()] { w->CloseIdle(); });
+  }
+  stop_deadline = std::chrono::steady_clock::now() + state.options.shutdown_timeout;
+  CheckDrained();
+}
+
+void Server::Impl::CheckDrained() {
+  if (state.live_connections.load() == 0) {
+    guards.clear();  // the event loops return once their last handlers ran
+    return;
+  }
+  if (!forced && std::chrono::steady_clock::now() >= stop_deadline) {
+    forced = true;
+    spdlog::warn("Stop deadline passed; closing {} connections", state.live_connections.load());
+    for (auto& worker : workers) {
+      asio::post(worker->io, [w = worker.get()] { w->CloseAll(); });
+    }
+  }
+  drain_timer->expires_after(std::chrono::milliseconds(20));
+  drain_timer->async_wait([this](beast::error_code ec) {
+    if (!ec) CheckDrained();
+  });
+}
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Server::~Server() = default;
+
+Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options,
+                                               const chain::Chain& chain,
+                                               spool::SpoolWriter& writer, Env* env) {
+  auto impl = std::make_unique<Impl>(options, chain, writer, env);
+  LOGROUTE_RETURN_IF_ERROR(impl->Listen());
+  RaiseFileLimit();
+  if (writer.options().fsync) {
+    impl->state.durable = std::make_unique<DurableQueue>(writer, std::max(1, options.sync_threads));
+  }
+  return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+std::string Server::local_address() const {
+  beast::error_code ec;
+  const tcp::endpoint endpoint = impl_->acceptor->local_endpoint(ec);
+  return ec ? std::string("?") : FormatEndpoint(endpoint);
+}
+
+Status Server::Run() {
+  Impl& impl = *impl_;
+  for (auto& worker : impl.workers) impl.guards.push_back(asio::make_work_guard(worker->io));
+  if (impl.state.options.handle_signals) {
+    impl.signals->add(SIGTERM);
+    impl.signals->add(SIGINT);
+    impl.signals->async_wait([&impl](beast::error_code ec, int signal_number) {
+      if (ec) return;
+      spdlog::info("Received signal {}", signal_number);
+      impl.BeginStop();
+    });
+  }
+  impl.Accept();
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < impl.workers.size(); ++i) {
+    threads.emplace_back([&impl, i] { impl.workers[i]->io.run(); });
+  }
+  impl.workers[0]->io.run();
+  for (std::thread& t : threads) t.join();
+  impl.state.durable.reset();  // every connection is gone, so nothing is pending
+  return Status::Ok();
+}
+
+void Server::Stop() {
+  asio::post(impl_->workers[0]->io, [impl = impl_.get()] { impl->BeginStop(); });
+}
+
+}  // namespace logroute::http
