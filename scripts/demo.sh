@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# The main job end to end on the embedded default: installs what is missing,
-# builds, generates sample events, and runs them through logroute-recv
-# (stdin) into a spool, then shows the backlog with logroute-stat.
+# The main job end to end on the embedded default (SQLite, no server):
+# installs what is missing, builds, generates sample events, runs them through
+# logroute-recv (stdin) into a spool, shows the backlog with logroute-stat,
+# flushes the spool into an SQLite database with logroute-flush, and shows the
+# rows and the (now empty) backlog.
 #   scripts/demo.sh [EVENTS]      (default 100000; output under ./demo/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +11,7 @@ scripts/install-deps.sh
 events=${1:-100000}
 
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build/release -j "$(nproc)" --target logroute-recv logroute-stat
+cmake --build build/release -j "$(nproc)" --target logroute-recv logroute-stat logroute-flush
 bin=build/release/tools
 rm -rf demo && mkdir -p demo
 
@@ -27,3 +29,16 @@ PY
 
 echo "== logroute-stat --spool demo/spool"
 "$bin/logroute-stat/logroute-stat" --spool demo/spool
+
+echo "== logroute-flush --spool demo/spool --db sqlite:demo/events.db"
+"$bin/logroute-flush/logroute-flush" --spool demo/spool --db sqlite:demo/events.db
+
+echo "== rows in demo/events.db"
+sqlite3 -header -column demo/events.db \
+  "SELECT event_name, COUNT(*) AS events, MIN(unix_ts) AS first_ts, MAX(unix_ts) AS last_ts
+   FROM logs GROUP BY event_name;"
+sqlite3 -header -column demo/events.db \
+  "SELECT COUNT(*) AS segments, SUM(row_count) AS rows FROM logroute_ledger;"
+
+echo "== logroute-stat --spool demo/spool (after the flush)"
+"$bin/logroute-stat/logroute-stat" --spool demo/spool | tail -n 1

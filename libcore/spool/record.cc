@@ -48,17 +48,27 @@ void AppendRecord(const event::Event& event, std::string_view table, int64_t rec
   out->push_back('\t');
   for (char c : event.event_name) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      case '\0': out->append("\\0"); break;
-      default: out->push_back(c);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      case '\0':
+        out->append("\\0");
+        break;
+      default:
+        out->push_back(c);
     }
   }
   const size_t payload_at = crc_at + kCrcDigits + 1;
-  uint32_t crc =
-      Crc32c(std::string_view(out->data() + payload_at, out->size() - payload_at));
+  uint32_t crc = Crc32c(std::string_view(out->data() + payload_at, out->size() - payload_at));
   for (size_t i = kCrcDigits; i > 0; --i, crc >>= 4) (*out)[crc_at + i - 1] = kHex[crc & 0xF];
   out->push_back('\n');
 }
@@ -97,11 +107,20 @@ void UnescapeName(std::string_view escaped, std::string* out) {
     char c = escaped[i];
     if (c == '\\' && i + 1 < escaped.size()) {
       switch (escaped[++i]) {
-        case 't': c = '\t'; break;
-        case 'n': c = '\n'; break;
-        case 'r': c = '\r'; break;
-        case '0': c = '\0'; break;
-        default: c = escaped[i];  // "\\" and anything we never write
+        case 't':
+          c = '\t';
+          break;
+        case 'n':
+          c = '\n';
+          break;
+        case 'r':
+          c = '\r';
+          break;
+        case '0':
+          c = '\0';
+          break;
+        default:
+          c = escaped[i];  // "\\" and anything we never write
       }
     }
     out->push_back(c);
@@ -112,10 +131,18 @@ void AppendEscapedBytes(std::string_view bytes, std::string* out) {
   for (char c : bytes) {
     const auto byte = static_cast<unsigned char>(c);
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
       default:
         if (byte < 0x20 || byte == 0x7F) {
           out->append("\\x");
@@ -126,6 +153,16 @@ void AppendEscapedBytes(std::string_view bytes, std::string* out) {
         }
     }
   }
+}
+
+std::string_view RecordTable(std::string_view line) {
+  size_t begin = line.find('\t');
+  if (begin == std::string_view::npos) return {};
+  begin = line.find('\t', begin + 1);
+  if (begin == std::string_view::npos) return {};
+  const size_t end = line.find('\t', begin + 1);
+  if (end == std::string_view::npos) return {};
+  return line.substr(begin + 1, end - begin - 1);
 }
 
 int64_t RecordRecvTime(std::string_view line) {

@@ -40,6 +40,10 @@ void UnescapeName(std::string_view escaped, std::string* out);
 // backslash escapes for \ TAB LF CR, \xNN for other control bytes.
 void AppendEscapedBytes(std::string_view bytes, std::string* out);
 
+// The TABLE field of `line` without checking the record (empty when there is
+// none): a cheap look-ahead; DecodeRecord decides whether the record is valid.
+std::string_view RecordTable(std::string_view line);
+
 // The receive time of the record on `line`, or -1 when the line is not a record.
 int64_t RecordRecvTime(std::string_view line);
 

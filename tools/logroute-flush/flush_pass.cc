@@ -14,6 +14,7 @@
 #include "libcore/base/crc32c.h"
 #include "libcore/base/file_lock.h"
 #include "libcore/base/file_util.h"
+#include "libcore/chain/table_name.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/record.h"
 #include "libcore/spool/rejects.h"
@@ -114,12 +115,14 @@ class SegmentFlusher {
     for (;;) {
       LOGROUTE_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &complete));
       if (!more) break;
-      spool::Record record;
-      if (!complete || !spool::DecodeRecord(line, &record).empty()) continue;
-      if (!seen.empty() && seen.back() == record.table) continue;
-      if (std::find(seen.begin(), seen.end(), record.table) != seen.end()) continue;
-      seen.emplace_back(record.table);
-      LOGROUTE_RETURN_IF_ERROR(sink_.EnsureTable(record.table));
+      const std::string_view table = spool::RecordTable(line);
+      if (table.empty() || (!seen.empty() && seen.back() == table)) continue;
+      if (std::find(seen.begin(), seen.end(), table) != seen.end()) continue;
+      seen.emplace_back(table);
+      // A corrupt line may name anything: only valid names reach SQL (the
+      // record itself is judged, and maybe rejected, in Stream()).
+      if (!chain::ValidateTableName(table).ok()) continue;
+      LOGROUTE_RETURN_IF_ERROR(sink_.EnsureTable(table));
     }
     if (::lseek(fd, 0, SEEK_SET) != 0) return ErrnoStatus("cannot rewind " + path, errno);
     return Status::Ok();

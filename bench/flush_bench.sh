@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Whole-tool benchmark of logroute-flush, with its references measured in the
+# same run on the same private MariaDB (InnoDB, server defaults):
+#   ceiling: LOAD DATA LOCAL INFILE of the same rows as TSV through the mariadb client
+#   mysql:   logroute-flush of the spooled events
+#   sqlite:  logroute-flush into an SQLite file on the same disk
+# and the bulk paths compared function by function (flush_bulk_paths).
+#
+#   bench/flush_bench.sh BUILD_DIR [EVENTS...]     (default: 1000000)
+# Several EVENTS values show whether rows/s stays flat as the backlog grows.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:?usage: flush_bench.sh BUILD_DIR [EVENTS...]}" && pwd)
+shift
+sizes=("${@:-1000000}")
+recv=$build/tools/logroute-recv/logroute-recv
+flush=$build/tools/logroute-flush/logroute-flush
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/logroute-flush-bench.XXXXXX")
+env_file=$work/mariadb.env
+cleanup() { "$here/../tests/support/mariadb.sh" stop "$env_file" >/dev/null 2>&1 || true; rm -rf "$work"; }
+trap cleanup EXIT
+"$here/../tests/support/mariadb.sh" start "$env_file" >/dev/null
+# shellcheck disable=SC1090
+source "$env_file"
+export MYSQL_PWD=$MARIADB_PASSWORD
+sql() { mariadb --no-defaults --socket="$MARIADB_SOCKET" -u"$MARIADB_USER" --local-infile=1 "$@"; }
+now() { date +%s.%N; }
+rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f}')" "$@"; }
+
+printf '%-10s %16s %18s %6s %19s\n' events ceiling_rows/s flush_mysql_rows/s ratio flush_sqlite_rows/s
+for events in "${sizes[@]}"; do
+  python3 - "$events" "$work/events.ndjson" "$work/rows.tsv" <<'PY'
+import sys
+n, ndjson, tsv = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+names = ["login", "logout"]
+with open(ndjson, "w") as j, open(tsv, "w") as t:
+    for i in range(n):
+        name = names[i % 2]
+        j.write('{"unix_ts":%d,"user_id":%d,"event_name":"%s"}\n' % (1684129671 + i, i, name))
+        t.write("%d\t%d\t%s\n" % (1684129671 + i, i, name))
+PY
+  rm -rf "$work/spool"
+  "$recv" --stdin --spool "$work/spool" --log-level warn < "$work/events.ndjson"
+  cp -a "$work/spool" "$work/spool-sqlite"
+  sync
+
+  sql -e "DROP DATABASE IF EXISTS bench; CREATE DATABASE bench;
+          CREATE TABLE bench.logs (id BIGINT AUTO_INCREMENT PRIMARY KEY, unix_ts BIGINT NOT NULL,
+          user_id BIGINT NOT NULL, event_name VARCHAR(255) NOT NULL) DEFAULT CHARSET=utf8mb4;"
+  t0=$(now)
+  sql bench -e "LOAD DATA LOCAL INFILE '$work/rows.tsv' INTO TABLE logs CHARACTER SET utf8mb4 (unix_ts, user_id, event_name)"
+  t1=$(now)
+  ceiling=$(rate "$events" "$t0" "$t1")
+
+  sql -e "DROP DATABASE bench; CREATE DATABASE bench;"
+  t0=$(now)
+  "$flush" --spool "$work/spool" --db "mysql://$MARIADB_USER@localhost/bench?socket=$MARIADB_SOCKET" \
+    --log-level warn
+  t1=$(now)
+  mysql_rate=$(rate "$events" "$t0" "$t1")
+  stored=$(sql -N bench -e "SELECT COUNT(*) FROM logs")
+  [[ "$stored" == "$events" ]] || { echo "flush stored $stored rows, expected $events" >&2; exit 1; }
+
+  t0=$(now)
+  "$flush" --spool "$work/spool-sqlite" --db "sqlite:$work/bench.db" --log-level warn
+  t1=$(now)
+  sqlite_rate=$(rate "$events" "$t0" "$t1")
+  rm -rf "$work/spool-sqlite" "$work/bench.db"*
+
+  ratio=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b / a:.2f}')" "$ceiling" "$mysql_rate")
+  printf '%-10s %16s %18s %6s %19s\n' "$events" "$ceiling" "$mysql_rate" "$ratio" "$sqlite_rate"
+done
+
+echo
+echo "Bulk paths of Connector/C, same server, transactions of 1,000,000 rows in chunks of 20,000:"
+LOGROUTE_BENCH_ROWS=1000000 LOGROUTE_BENCH_MYSQL_SOCKET=$MARIADB_SOCKET \
+  "$build/bench/flush_bulk_paths" --benchmark_format=console 2>/dev/null | grep -E "^BM_"
