@@ -54,7 +54,7 @@ class SqliteSink final : public Sink {
     const std::string name(table);
     if (inserts_.count(name) > 0) return Status::Ok();
     LOGROUTE_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS \"" + name +
-                                  "\" (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+                                  "\" (id INTEGER PRIMARY KEY,"
                                   " unix_ts INTEGER NOT NULL, user_id INTEGER NOT NULL,"
                                   " event_name TEXT NOT NULL)"));
     LOGROUTE_RETURN_IF_ERROR(CheckColumns(name));
