@@ -17,6 +17,7 @@ constexpr size_t kReadSize = 16 << 10;
 // client still sends is read and dropped, so that it sees the answer.
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr size_t kMaxDrain = size_t{4} << 20;
+constexpr size_t kMaxGroupBytes = size_t{1} << 20;
 
 bool IEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -37,6 +38,35 @@ bool IsDisconnect(beast::error_code ec) {
 }
 
 }  // namespace
+
+void Worker::AwaitStore(std::shared_ptr<Connection> connection) {
+  waiting.push_back(std::move(connection));
+  // A big group is written now: memory stays bounded whatever the load.
+  if (records.size() >= kMaxGroupBytes) return StoreGroup();
+  if (store_posted) return;
+  store_posted = true;
+  asio::post(io, [this] { StoreGroup(); });  // runs after the handlers already ready
+}
+
+void Worker::StoreGroup() {
+  store_posted = false;
+  if (waiting.empty()) return;
+  std::vector<std::shared_ptr<Connection>> group;
+  group.swap(waiting);
+  spool::AppendTicket ticket;
+  const Status status = StoreRecords(state.writer, records, state.metrics, &ticket);
+  records.clear();
+  if (status.ok() && state.durable) {
+    state.durable->Submit(std::move(ticket),
+                          [this, group = std::move(group)](const Status& synced) mutable {
+                            asio::post(io, [group = std::move(group), synced] {
+                              for (const auto& connection : group) connection->OnStored(synced);
+                            });
+                          });
+    return;
+  }
+  for (const auto& connection : group) connection->OnStored(status);
+}
 
 void Worker::CloseIdle() {
   for (Connection* c : connections) c->CloseIfIdle();
@@ -179,23 +209,17 @@ void Connection::OnBody(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   const std::string& body = parser_->get().body();
   state_.metrics.AddBytesReceived(body.size());
-  state_.api.Handle(kind_, body, &outcome_);
-  if (outcome_.status < 300 && outcome_.ticket.file && state_.durable) {
-    phase_ = Phase::kSyncing;
-    state_.durable->Submit(
-        std::move(outcome_.ticket), [self = shared_from_this()](const Status& status) mutable {
-          auto executor = self->stream_.get_executor();
-          asio::post(executor, [self = std::move(self), status] { self->OnDurable(status); });
-        });
-    return;
-  }
-  Respond(outcome_.status, "application/json");
+  state_.api.Judge(kind_, body, &worker_.records, &outcome_);
+  if (outcome_.records == 0) return Respond(outcome_.status, "application/json");
+  phase_ = Phase::kStoring;
+  worker_.AwaitStore(shared_from_this());
 }
 
-void Connection::OnDurable(const Status& status) {
-  if (!status.ok()) {
-    return Fail(503, "the spool cannot take events: " + status.message());
-  }
+void Connection::OnStored(const Status& status) {
+  if (status.ok())
+    state_.api.CountStored(outcome_);
+  else
+    LogApi::StoreFailed(status, &outcome_);
   Respond(outcome_.status, "application/json");
 }
 

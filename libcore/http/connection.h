@@ -3,7 +3,7 @@
 //
 // A connection goes through phases, each with its own deadline:
 //   idle (waiting for the first byte of a request) -> header -> body ->
-//   [syncing, --fsync always] -> writing -> idle again (keep-alive), or
+//   [storing: group append, and sync with --fsync always] -> writing -> idle again (keep-alive), or
 //   closing (Connection: close, errors): shut down sending, read and discard
 //   what the client still sends for a short while, so that it sees the answer
 //   rather than a reset.
@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <unordered_set>
+#include <vector>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -45,7 +46,7 @@ using tcp = boost::asio::ip::tcp;
 // What every connection of one server shares.
 struct ServerState {
   ServerState(const ServerOptions& o, const chain::Chain& chain, spool::SpoolWriter& w, Env* env)
-      : options(o), writer(w), api(chain, w, metrics, env) {}
+      : options(o), writer(w), api(chain, metrics, env) {}
 
   ServerOptions options;
   spool::SpoolWriter& writer;
@@ -59,12 +60,27 @@ struct ServerState {
 class Connection;
 
 // One event loop and one thread; the connections it serves.
+//
+// Requests judged good in the same turn of the loop are stored together: their
+// records go to one buffer, written by one SpoolWriter::Append() once the
+// handlers that are ready have run (a group append). Under load that divides
+// the spool's system calls by the number of requests per turn; alone, a
+// request waits for nothing.
 struct Worker {
-  asio::io_context io{1};
-  std::unordered_set<Connection*> connections;
+  explicit Worker(ServerState& s) : state(s) {}
 
+  // Adds `connection`, whose records Judge() put into `records`, to the group.
+  void AwaitStore(std::shared_ptr<Connection> connection);
+  void StoreGroup();
   void CloseIdle();  // graceful stop: connections between requests go now
   void CloseAll();   // the stop's deadline passed
+
+  ServerState& state;
+  asio::io_context io{1};
+  std::unordered_set<Connection*> connections;
+  std::string records;
+  std::vector<std::shared_ptr<Connection>> waiting;
+  bool store_posted = false;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -77,9 +93,11 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   void CloseIfIdle();
   void Close();
+  // The group holding this request's records was stored (and synced), or not.
+  void OnStored(const Status& status);
 
  private:
-  enum class Phase { kIdle, kHeader, kBody, kSyncing, kWriting, kClosing };
+  enum class Phase { kIdle, kHeader, kBody, kStoring, kWriting, kClosing };
   enum class Endpoint { kNone, kLog, kHealth, kMetrics };
 
   void WaitForRequest();
@@ -88,7 +106,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
-  void OnDurable(const Status& status);
   void ServeHealth();
   void ServeMetrics();
   // An error answer {"detail": ...}; closes afterwards if the body is unread.

@@ -92,51 +92,48 @@ void AppendErrorsJson(const event::FieldErrors& errors, std::string* out) {
   out->push_back('}');
 }
 
-struct LogApi::Scratch {
+namespace {
+
+struct Scratch {
   event::EventParser parser;
   event::Event event;
-  std::string records;
   std::vector<BatchItem> items;
-  std::vector<std::pair<std::string_view, uint64_t>> tables;  // accepted per table
-  uint64_t accepted = 0;
-  uint64_t dropped = 0;
-
-  void Reset() {
-    records.clear();
-    tables.clear();
-    accepted = 0;
-    dropped = 0;
-  }
-  void CountTable(std::string_view table) {
-    ++accepted;
-    for (auto& [name, count] : tables) {
-      if (name == table) {
-        ++count;
-        return;
-      }
-    }
-    tables.emplace_back(table, 1);
-  }
 };
 
-void LogApi::Handle(BodyKind kind, std::string_view body, ApiOutcome* out) const {
-  thread_local Scratch scratch;
-  scratch.Reset();
+thread_local Scratch scratch;
+
+void CountTable(std::string_view table, ApiOutcome* out) {
+  ++out->records;
+  for (auto& [name, count] : out->tables) {
+    if (name == table) {
+      ++count;
+      return;
+    }
+  }
+  out->tables.emplace_back(table, 1);
+}
+
+}  // namespace
+
+void LogApi::Judge(BodyKind kind, std::string_view body, std::string* records,
+                   ApiOutcome* out) const {
   out->body.clear();
-  out->ticket = {};
+  out->records = 0;
+  out->tables.clear();
   if (IsBlank(body)) {
     metrics_.CountInvalid(1);
     out->status = 400;
     AppendErrorsJson({{"", "the body is empty"}}, &out->body);
     return;
   }
-  if (kind == BodyKind::kNdjson) return HandleBatch(true, body, scratch, out);
+  if (kind == BodyKind::kNdjson) return JudgeBatch(true, body, records, out);
   const size_t first = body.find_first_not_of(" \t\r\n");
-  if (body[first] == '[') return HandleBatch(false, body, scratch, out);
-  HandleOne(body, scratch, out);
+  if (body[first] == '[') return JudgeBatch(false, body, records, out);
+  JudgeOne(body, records, out);
 }
 
-void LogApi::HandleOne(std::string_view body, Scratch& s, ApiOutcome* out) const {
+void LogApi::JudgeOne(std::string_view body, std::string* records, ApiOutcome* out) const {
+  Scratch& s = scratch;
   if (!s.parser.Parse(body, &s.event)) {
     metrics_.CountInvalid(1);
     out->status = 400;
@@ -158,15 +155,15 @@ void LogApi::HandleOne(std::string_view body, Scratch& s, ApiOutcome* out) const
     case chain::Decision::Action::kRoute:
       break;
   }
-  spool::AppendRecord(s.event, decision.table, env_->NowSeconds(), &s.records);
-  s.CountTable(decision.table);
-  Store(s, out);
-  if (out->status != 0) return;
+  spool::AppendRecord(s.event, decision.table, env_->NowSeconds(), records);
+  CountTable(decision.table, out);
   out->status = 201;
   event::AppendEventJson(s.event, &out->body);
 }
 
-void LogApi::HandleBatch(bool ndjson, std::string_view body, Scratch& s, ApiOutcome* out) const {
+void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records,
+                        ApiOutcome* out) const {
+  Scratch& s = scratch;
   if (ndjson) {
     SplitNdjson(body, &s.items);
   } else if (std::string error = SplitJsonArray(body, &s.items); !error.empty()) {
@@ -175,7 +172,9 @@ void LogApi::HandleBatch(bool ndjson, std::string_view body, Scratch& s, ApiOutc
     AppendErrorsJson({{"", error}}, &out->body);
     return;
   }
+  const size_t mark = records->size();
   const int64_t recv_ts = env_->NowSeconds();
+  uint64_t dropped = 0;
   for (size_t i = 0; i < s.items.size(); ++i) {
     const BatchItem& item = s.items[i];
     chain::Decision decision;
@@ -183,16 +182,19 @@ void LogApi::HandleBatch(bool ndjson, std::string_view body, Scratch& s, ApiOutc
     if (parsed) {
       decision = chain_.Handle(s.event);
       if (decision.action == chain::Decision::Action::kRoute) {
-        spool::AppendRecord(s.event, decision.table, recv_ts, &s.records);
-        s.CountTable(decision.table);
+        spool::AppendRecord(s.event, decision.table, recv_ts, records);
+        CountTable(decision.table, out);
         continue;
       }
       if (decision.action == chain::Decision::Action::kDrop) {
-        ++s.dropped;
+        ++dropped;
         continue;
       }
     }
     // All or nothing: the first bad item fails the whole request.
+    records->resize(mark);
+    out->records = 0;
+    out->tables.clear();
     const bool invalid = !parsed;
     if (invalid)
       metrics_.CountInvalid(1);
@@ -213,38 +215,36 @@ void LogApi::HandleBatch(bool ndjson, std::string_view body, Scratch& s, ApiOutc
     out->body.push_back('}');
     return;
   }
-  Store(s, out);
-  if (out->status != 0) return;
-  if (s.dropped > 0) metrics_.CountDropped(s.dropped);
+  if (dropped > 0) metrics_.CountDropped(dropped);
   out->status = 202;
   out->body = R"({"accepted":)";
-  AppendUint(s.accepted, &out->body);
-  if (s.dropped > 0) {
+  AppendUint(out->records, &out->body);
+  if (dropped > 0) {
     out->body += R"(,"dropped":)";
-    AppendUint(s.dropped, &out->body);
+    AppendUint(dropped, &out->body);
   }
   out->body.push_back('}');
 }
 
-// Appends the request's records; on success leaves out->status 0 for the
-// caller to fill in, else sets the error answer.
-void LogApi::Store(Scratch& s, ApiOutcome* out) const {
-  out->status = 0;
-  if (s.records.empty()) return;
+void LogApi::CountStored(const ApiOutcome& outcome) const {
+  for (const auto& [table, count] : outcome.tables) metrics_.CountAccepted(table, count);
+}
+
+void LogApi::StoreFailed(const Status& status, ApiOutcome* out) {
+  LogSpoolError(status);
+  out->status = status.retryable() ? 507 : 503;
+  out->body = R"({"detail":)";
+  event::AppendJsonString("the spool cannot take events: " + status.message(), &out->body);
+  out->body.push_back('}');
+}
+
+Status StoreRecords(spool::SpoolWriter& writer, std::string_view records, Metrics& metrics,
+                    spool::AppendTicket* ticket) {
   const auto start = std::chrono::steady_clock::now();
-  const Status status = writer_.Append(s.records, &out->ticket);
-  metrics_.ObserveAppend(
+  Status status = writer.Append(records, ticket);
+  metrics.ObserveAppend(
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-  if (!status.ok()) {
-    LogSpoolError(status);
-    out->ticket = {};
-    out->status = status.retryable() ? 507 : 503;
-    out->body = R"({"detail":)";
-    event::AppendJsonString("the spool cannot take events: " + status.message(), &out->body);
-    out->body.push_back('}');
-    return;
-  }
-  for (const auto& [table, count] : s.tables) metrics_.CountAccepted(table, count);
+  return status;
 }
 
 }  // namespace logroute::http

@@ -8,20 +8,25 @@
 //   unrouted (reject policy) -> 422, same shapes, the reason under "event_name"
 //   spool full (ENOSPC, ...) -> 507 {"detail": "..."}; other spool errors -> 503
 //
-// Every accepted event of one request goes to the spool in one
-// SpoolWriter::Append(), so a request lands whole or not at all. A 2xx outcome
-// with `ticket.file` set must not be sent before WaitDurable(ticket) succeeds
-// when the writer syncs (--fsync always).
+// Judging and storing are separate steps so that the server can store the
+// records of several requests in one SpoolWriter::Append(): Judge() appends a
+// good request's records to a buffer, StoreRecords() writes a buffer. Every
+// record of one request sits in one buffer, so a request lands whole or not
+// at all. The 2xx answer of a judged request may be sent only once its buffer
+// is stored (and, with --fsync always, synced).
 //
-// Thread safety: Handle() may be called from any number of threads; each
-// thread keeps its own parser and buffers (thread_local), so the per-request
-// path allocates almost nothing once warm.
+// Thread safety: Judge() may be called from any number of threads; each
+// thread keeps its own parser (thread_local), so the per-request path
+// allocates almost nothing once warm.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
+#include "libcore/base/env.h"
 #include "libcore/chain/chain.h"
 #include "libcore/http/metrics.h"
 #include "libcore/spool/writer.h"
@@ -35,30 +40,40 @@ enum class BodyKind { kJson, kNdjson };
 std::optional<BodyKind> BodyKindOf(std::string_view content_type);
 
 struct ApiOutcome {
-  unsigned status = 500;
-  std::string body;            // JSON
-  spool::AppendTicket ticket;  // set when records were appended
+  unsigned status = 500;  // what to answer (once stored, when `records` > 0)
+  std::string body;       // JSON
+  uint64_t records = 0;   // records Judge() appended for this request
+  std::vector<std::pair<std::string_view, uint64_t>> tables;  // accepted per table
 };
 
 class LogApi {
  public:
-  LogApi(const chain::Chain& chain, spool::SpoolWriter& writer, Metrics& metrics, Env* env)
-      : chain_(chain), writer_(writer), metrics_(metrics), env_(env) {}
+  LogApi(const chain::Chain& chain, Metrics& metrics, Env* env)
+      : chain_(chain), metrics_(metrics), env_(env) {}
 
-  // Handles one request body; *out is overwritten (its buffers are reused).
-  void Handle(BodyKind kind, std::string_view body, ApiOutcome* out) const;
+  // Judges one request body. A good one appends its records to *records and
+  // sets the 2xx answer; a bad one appends nothing and sets the 4xx answer.
+  // *out is overwritten (its buffers are reused).
+  void Judge(BodyKind kind, std::string_view body, std::string* records, ApiOutcome* out) const;
+
+  // Counts the accepted events of a request whose records were stored.
+  void CountStored(const ApiOutcome& outcome) const;
+
+  // Turns *out into the 503/507 answer for a failed store.
+  static void StoreFailed(const Status& status, ApiOutcome* out);
 
  private:
-  struct Scratch;
-  void HandleOne(std::string_view body, Scratch& s, ApiOutcome* out) const;
-  void HandleBatch(bool ndjson, std::string_view body, Scratch& s, ApiOutcome* out) const;
-  void Store(Scratch& s, ApiOutcome* out) const;
+  void JudgeOne(std::string_view body, std::string* records, ApiOutcome* out) const;
+  void JudgeBatch(bool ndjson, std::string_view body, std::string* records, ApiOutcome* out) const;
 
   const chain::Chain& chain_;
-  spool::SpoolWriter& writer_;
   Metrics& metrics_;
   Env* env_;
 };
+
+// One SpoolWriter::Append() of `records`, timed into `metrics`.
+Status StoreRecords(spool::SpoolWriter& writer, std::string_view records, Metrics& metrics,
+                    spool::AppendTicket* ticket);
 
 // {"field": ["reason", ...], ...} from the parser's errors; whole-document
 // errors go under "non_field_errors" (Django REST framework's key).

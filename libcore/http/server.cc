@@ -45,7 +45,7 @@ struct Server::Impl {
        Env* env)
       : state(options, chain, writer, env) {
     const int threads = std::max(1, options.threads);
-    for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>());
+    for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(state));
     acceptor.emplace(workers[0]->io);
     signals.emplace(workers[0]->io);
     drain_timer.emplace(workers[0]->io);
