@@ -2,10 +2,27 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <memory>
 
 namespace logroute::config {
+namespace {
+
+// CLI11 2.1 matches a config key to an option by its exact long name, so the
+// documented snake_case key `max_events` was silently ignored (config extras
+// are allowed). Keys are mapped to the options' kebab-case before matching.
+class SnakeCaseConfig : public CLI::ConfigTOML {
+ public:
+  std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
+    std::vector<CLI::ConfigItem> parsed = CLI::ConfigTOML::from_config(input);
+    for (CLI::ConfigItem& item : parsed) std::replace(item.name.begin(), item.name.end(), '_', '-');
+    return parsed;
+  }
+};
+
+}  // namespace
 
 void SetupApp(CLI::App& app, std::string_view version) {
   // A flag given twice (or by the environment and then the command line)
@@ -16,6 +33,7 @@ void SetupApp(CLI::App& app, std::string_view version) {
       ::access(kDefaultConfigFile, R_OK) == 0 ? kDefaultConfigFile : "";
   app.set_config("--config", default_config, "Read options from this INI/TOML file")
       ->envname("LOGROUTE_CONFIG");
+  app.config_formatter(std::make_shared<SnakeCaseConfig>());
   app.allow_config_extras(true);  // one file may serve every tool: keys for the others are ignored
 }
 
