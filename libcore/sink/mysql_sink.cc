@@ -15,6 +15,8 @@
 #include <cstring>
 #include <set>
 
+#include <spdlog/spdlog.h>
+
 #include "libcore/base/file_util.h"
 #include "libcore/sink/dsn.h"
 #include "libcore/sink/sink.h"
@@ -187,7 +189,19 @@ class MysqlSink final : public Sink {
 
   Status Insert(std::string_view table, std::span<const Row> rows) override {
     if (rows.empty()) return Status::Ok();
-    return dsn_.Param("bulk") == "insert" ? InsertValues(table, rows) : LoadData(table, rows);
+    if (!use_load_data_) return InsertValues(table, rows);
+    Status loaded = LoadData(table, rows);
+    const unsigned error = mysql_errno(mysql_);
+    if (!loaded.ok() &&
+        (error == ER_NOT_ALLOWED_COMMAND || error == ER_LOAD_INFILE_CAPABILITY_DISABLED)) {
+      // MySQL 8 ships with local_infile=OFF: the same rows go in as INSERTs,
+      // slower but the same transaction, so nothing else changes.
+      spdlog::warn("The server refuses LOAD DATA LOCAL INFILE ({}); using multi-row INSERT",
+                   mysql_error(mysql_));
+      use_load_data_ = false;
+      return InsertValues(table, rows);
+    }
+    return loaded;
   }
 
   Status Savepoint() override { return Query("SAVEPOINT logroute_batch"); }
@@ -324,6 +338,7 @@ class MysqlSink final : public Sink {
   std::string name_;
   std::set<std::string, std::less<>> ensured_;
   bool in_transaction_ = false;
+  bool use_load_data_ = dsn_.Param("bulk") != "insert";
 };
 
 }  // namespace

@@ -333,3 +333,34 @@ TEST(MakeSinkTest, RefusedAuthenticationIsNoPermission) {
 
 }  // namespace
 }  // namespace logroute::sink
+
+namespace logroute::sink {
+namespace {
+
+// MySQL 8 ships with local_infile=OFF: the sink must fall back to INSERTs in
+// the same transaction rather than fail every run.
+TEST(MysqlSinkTest, FallsBackToInsertWhenTheServerRefusesLoadDataLocal) {
+  MariaDbServer server = testing::TestServer();
+  TestDatabase db(server);
+  ASSERT_EQ(db.TryExec("SET GLOBAL local_infile = 0"), "");
+  ::setenv("MYSQL_PWD", server.password.c_str(), 1);
+  Result<std::unique_ptr<Sink>> sink = MakeSink(db.SocketDsn(), {});
+  ASSERT_TRUE(sink.ok());
+  Status opened = (*sink)->Open();
+  Status ensured = (*sink)->EnsureTable("logs");
+  Result<bool> begun = (*sink)->Begin({"00ff", 0, 1});
+  const std::vector<Row> rows = {{1, 10, "login"}, {2, 20, "it's"}, {3, 30, "tab\\there"}};
+  Status inserted = (*sink)->Insert("logs", rows);
+  Result<bool> committed = (*sink)->Commit({"00ff", 0, 1}, {.rows = 3});
+  EXPECT_EQ(db.TryExec("SET GLOBAL local_infile = 1"), "");  // before any assertion can return
+  ASSERT_TRUE(opened.ok()) << opened.message();
+  ASSERT_TRUE(ensured.ok()) << ensured.message();
+  ASSERT_TRUE(begun.ok() && *begun);
+  ASSERT_TRUE(inserted.ok()) << inserted.message();
+  ASSERT_TRUE(committed.ok() && *committed);
+  EXPECT_EQ(db.Scalar("SELECT SUM(user_id) FROM logs"), "60");
+  EXPECT_EQ(db.Scalar("SELECT event_name FROM logs WHERE user_id = 30"), "tab\there");
+}
+
+}  // namespace
+}  // namespace logroute::sink
