@@ -1,6 +1,11 @@
 // Event parsing on nlohmann/json's SAX interface: no DOM is built, the lexer
 // validates the JSON grammar and UTF-8, and this handler checks the schema as
 // values stream by, so that a deep or huge document is rejected early.
+//
+// In front of it, a fast path takes the common shape of an event and nothing
+// else (see ParseCommonEvent): the general parser was most of recv's time per
+// event, and the fast path costs about a tenth of it.
+#include <cstdint>
 #include <limits>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +13,78 @@
 #include "libcore/event/event.h"
 
 namespace logroute::event {
+namespace {
+
+bool IsJsonSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+
+// A JSON integer of at most 18 digits (so it cannot overflow) at *p, ending
+// where a member ends. False for anything else: a float, a leading zero, more digits.
+bool ParseSmallInteger(const char*& p, const char* end, int64_t* out) {
+  const bool negative = p < end && *p == '-';
+  if (negative) ++p;
+  const char* const digits = p;
+  int64_t value = 0;
+  for (; p < end && *p >= '0' && *p <= '9'; ++p) {
+    if (p - digits == 18) return false;
+    value = value * 10 + (*p - '0');
+  }
+  if (p == digits || (p - digits > 1 && *digits == '0')) return false;
+  if (p < end && (*p == '.' || *p == 'e' || *p == 'E')) return false;
+  *out = negative ? -value : value;
+  return true;
+}
+
+// The common event: one object of exactly unix_ts, user_id and event_name (any
+// order, JSON whitespace anywhere), small integers, and a name of 1 to 255
+// printable ASCII characters without escapes. Returns true only for a document
+// that the general parser accepts with the very same result; anything else,
+// valid or not, returns false and is left to the general parser, which alone
+// reports errors.
+bool ParseCommonEvent(std::string_view json, Event* event) {
+  const char* p = json.data();
+  const char* const end = p + json.size();
+  auto skip_space = [&] {
+    while (p < end && IsJsonSpace(*p)) ++p;
+  };
+  skip_space();
+  if (p == end || *p++ != '{') return false;
+  unsigned have = 0;
+  for (int member = 0; member < 3; ++member) {
+    skip_space();
+    if (p == end || *p++ != '"') return false;
+    const char* const key = p;
+    while (p < end && *p != '"' && *p != '\\') ++p;
+    if (p == end || *p != '"') return false;
+    const std::string_view name(key, static_cast<size_t>(p - key));
+    ++p;
+    skip_space();
+    if (p == end || *p++ != ':') return false;
+    skip_space();
+    if (name == "event_name") {
+      if ((have & 4) != 0 || p == end || *p++ != '"') return false;
+      const char* const text = p;
+      for (; p < end && *p != '"'; ++p) {
+        if (*p < 0x20 || *p > 0x7E || *p == '\\') return false;  // also every byte >= 0x80
+      }
+      const auto length = static_cast<size_t>(p - text);
+      if (p == end || length == 0 || length > kMaxEventNameChars) return false;
+      event->event_name.assign(text, length);
+      ++p;
+      have |= 4;
+    } else {
+      const unsigned bit = name == "unix_ts" ? 1 : name == "user_id" ? 2 : 0;
+      if (bit == 0 || (have & bit) != 0) return false;
+      if (!ParseSmallInteger(p, end, bit == 1 ? &event->unix_ts : &event->user_id)) return false;
+      have |= bit;
+    }
+    skip_space();
+    if (p == end || *p++ != (member < 2 ? ',' : '}')) return false;
+  }
+  skip_space();
+  return p == end;
+}
+
+}  // namespace
 
 class SaxHandler {
  public:
@@ -205,6 +282,7 @@ bool EventParser::RememberKey(const std::string& name) {
 
 bool EventParser::Parse(std::string_view json, Event* event) {
   errors_.clear();
+  if (ParseCommonEvent(json, event)) return true;
   seen_keys_.clear();
   seen_key_set_.clear();
   SaxHandler handler(this, event);

@@ -81,6 +81,32 @@ std::vector<Case> Cases() {
       Good("duplicate_key_nested_is_fine",
            R"({"o":{"k":1,"k":2},"unix_ts":1,"user_id":2,"event_name":"x"})", 1, 2, "x"),
 
+      // Around the edges of the common shape (parsed without the general parser).
+      Good("spaces_everywhere",
+           " {\t\"user_id\" :\n-42 ,\r\"event_name\":  \"a b\"  , \"unix_ts\":0 } ", 0, -42, "a b"),
+      Good("eighteen_digits",
+           R"({"unix_ts":999999999999999999,"user_id":-999999999999999999,"event_name":"x"})",
+           999999999999999999, -999999999999999999, "x"),
+      Good("nineteen_digits",
+           R"({"unix_ts":1000000000000000000,"user_id":-1000000000000000000,"event_name":"x"})",
+           1000000000000000000, -1000000000000000000, "x"),
+      Good("name_printable_ascii", WithName(R"(" !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~")"), 1, 2,
+           " !#$%&'()*+,-./09:;<=>?@AZ[]^_`az{|}~"),
+      Good("name_with_del", WithName("\"a\x7F\""), 1, 2, "a\x7F"),
+      Good("name_255_ascii_with_escape", WithName("\"\\u0061" + std::string(254, 'a') + "\""), 1, 2,
+           e255),
+      Bad("duplicate_known_key_missing_other", R"({"unix_ts":1,"unix_ts":2,"event_name":"x"})",
+          {{"unix_ts", "duplicate key"}, {"user_id", kRequired}}),
+      Bad("four_members_duplicate_last",
+          R"({"unix_ts":1,"user_id":2,"event_name":"x","user_id":2})",
+          {{"user_id", "duplicate key"}}),
+      Syntax("integer_then_garbage", R"({"unix_ts":1x,"user_id":2,"event_name":"x"})",
+             "syntax error"),
+      Syntax("minus_alone", R"({"unix_ts":-,"user_id":2,"event_name":"x"})", "syntax error"),
+      Syntax("missing_colon", R"({"unix_ts" 1,"user_id":2,"event_name":"x"})", "syntax error"),
+      Syntax("missing_comma", R"({"unix_ts":1 "user_id":2,"event_name":"x"})", "syntax error"),
+      Syntax("unterminated_name", R"({"unix_ts":1,"user_id":2,"event_name":"x})", "syntax error"),
+
       // Not an object at all.
       Syntax("empty_input", "", "unexpected end of input"),
       Syntax("whitespace_only", " \t\n ", "unexpected end of input"),
@@ -239,6 +265,38 @@ TEST_P(EventParserTableTest, ExactOutcome) {
 std::string CaseName(const ::testing::TestParamInfo<Case>& param) { return param.param.name; }
 
 INSTANTIATE_TEST_SUITE_P(Inputs, EventParserTableTest, ::testing::ValuesIn(Cases()), CaseName);
+
+// The common shape has a fast path; a document with one more (unknown) member
+// goes through the general parser. Both must agree on every single-byte
+// change of a typical event: the same verdict, the same event.
+TEST(EventParserTest, FastPathAgreesWithTheGeneralParser) {
+  const std::string typical = R"({"unix_ts":1684129671,"user_id":-123456,"event_name":"log in"})";
+  const std::string bytes = std::string("0159-+.eE \t\r\n\"\\,:{}[]atn_zu\x01\x7f\xc3\xa9\x00", 33);
+  std::vector<std::string> variants;
+  for (size_t i = 1; i < typical.size(); ++i) {
+    variants.push_back(typical.substr(0, i) + typical.substr(i + 1));  // deleted
+    for (char b : bytes) {
+      variants.push_back(typical.substr(0, i) + b + typical.substr(i));      // inserted
+      variants.push_back(typical.substr(0, i) + b + typical.substr(i + 1));  // replaced
+    }
+  }
+  EventParser fast, general;
+  int accepted = 0;
+  for (const std::string& variant : variants) {
+    Event a, b;
+    const bool fast_ok = fast.Parse(variant, &a);
+    const bool general_ok = general.Parse(R"({"_k_":0,)" + variant.substr(1), &b);
+    ASSERT_EQ(fast_ok, general_ok) << variant << "\n"
+                                   << FormatErrors(fast.errors()) << "\n"
+                                   << FormatErrors(general.errors());
+    if (!fast_ok) continue;
+    ++accepted;
+    EXPECT_EQ(a.unix_ts, b.unix_ts) << variant;
+    EXPECT_EQ(a.user_id, b.user_id) << variant;
+    EXPECT_EQ(a.event_name, b.event_name) << variant;
+  }
+  EXPECT_GT(accepted, 100);
+}
 
 TEST(EventParserTest, TableHasAtLeastFortyCases) { EXPECT_GE(Cases().size(), 40u); }
 
