@@ -1,0 +1,128 @@
+#include "libcore/http/log_api.h"
+
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+namespace logroute::http {
+namespace {
+
+class LogApiTest : public ::testing::Test {
+ protected:
+  LogApiTest() : chain_(Build("reject")), api_(chain_, metrics_, Env::Default()) {}
+
+  static chain::Chain Build(const std::string& policy) {
+    chain::ChainConfig config;
+    config.unrouted_policy = policy;
+    return std::move(chain::Chain::Build(config).value());
+  }
+
+  ApiOutcome Judge(const std::string& body, BodyKind kind = BodyKind::kJson) {
+    ApiOutcome out;
+    api_.Judge(kind, body, &records_, &out);
+    return out;
+  }
+
+  chain::Chain chain_;
+  Metrics metrics_;
+  LogApi api_;
+  std::string records_;
+};
+
+TEST_F(LogApiTest, OneEventIs201WithItsJsonAndOneRecord) {
+  const ApiOutcome out = Judge(R"({"event_name":"login","user_id":5,"unix_ts":7,"x":1})");
+  EXPECT_EQ(out.status, 201u);
+  EXPECT_EQ(out.body, R"({"unix_ts":7,"user_id":5,"event_name":"login"})");
+  EXPECT_EQ(out.records, 1u);
+  ASSERT_EQ(out.tables.size(), 1u);
+  EXPECT_EQ(out.tables[0].first, "logs");
+  EXPECT_EQ(std::count(records_.begin(), records_.end(), '\n'), 1);
+  EXPECT_NE(records_.find("\tlogs\t7\t5\tlogin\n"), std::string::npos) << records_;
+}
+
+TEST_F(LogApiTest, ErrorsAreGroupedByField) {
+  const ApiOutcome out = Judge(R"({"unix_ts":"a","user_id":1.5})");
+  EXPECT_EQ(out.status, 400u);
+  const auto body = nlohmann::json::parse(out.body);
+  EXPECT_EQ(body.size(), 3u) << out.body;
+  for (const char* field : {"unix_ts", "user_id", "event_name"}) {
+    EXPECT_TRUE(body[field].is_array()) << field << " in " << out.body;
+  }
+  EXPECT_TRUE(records_.empty());
+  EXPECT_EQ(out.records, 0u);
+}
+
+TEST_F(LogApiTest, UnroutedIs422UnderEventName) {
+  const ApiOutcome out = Judge(R"({"unix_ts":1,"user_id":1,"event_name":"x"})");
+  EXPECT_EQ(out.status, 422u);
+  EXPECT_TRUE(nlohmann::json::parse(out.body)["event_name"].is_array()) << out.body;
+  EXPECT_TRUE(records_.empty());
+}
+
+TEST_F(LogApiTest, FailedBatchLeavesEarlierRecordsOfTheBufferAlone) {
+  records_ = "earlier\n";
+  const ApiOutcome out = Judge(
+      "{\"unix_ts\":1,\"user_id\":1,\"event_name\":\"login\"}\n"
+      "{\"unix_ts\":1,\"user_id\":1,\"event_name\":\"logout\"}\n"
+      "{\"unix_ts\":1}\n",
+      BodyKind::kNdjson);
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(records_, "earlier\n");  // the two good lines were taken back
+  EXPECT_EQ(out.records, 0u);
+  EXPECT_TRUE(out.tables.empty());
+  const auto body = nlohmann::json::parse(out.body);
+  EXPECT_EQ(body["index"], 2);
+  EXPECT_EQ(body["line"], 3);
+}
+
+TEST_F(LogApiTest, GoodBatchCountsPerTable) {
+  const ApiOutcome out = Judge(R"([{"unix_ts":1,"user_id":1,"event_name":"login"},)"
+                               R"({"unix_ts":1,"user_id":2,"event_name":"logout"}])");
+  EXPECT_EQ(out.status, 202u);
+  EXPECT_EQ(out.body, R"({"accepted":2})");
+  EXPECT_EQ(out.records, 2u);
+  ASSERT_EQ(out.tables.size(), 1u);
+  EXPECT_EQ(out.tables[0].second, 2u);
+}
+
+TEST_F(LogApiTest, EmptyBodyIs400) {
+  EXPECT_EQ(Judge("").status, 400u);
+  EXPECT_EQ(Judge("\n\n", BodyKind::kNdjson).status, 400u);
+}
+
+TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
+  chain::ChainConfig config;
+  config.unrouted_policy = "drop";
+  const chain::Chain chain = std::move(chain::Chain::Build(config).value());
+  Metrics metrics;
+  const LogApi api(chain, metrics, Env::Default());
+  std::string records;
+  ApiOutcome out;
+  api.Judge(BodyKind::kJson, R"({"unix_ts":1,"user_id":1,"event_name":"x"})", &records, &out);
+  EXPECT_EQ(out.status, 202u);
+  EXPECT_EQ(out.body, R"({"accepted":0,"dropped":1})");
+  EXPECT_TRUE(records.empty());
+  EXPECT_NE(metrics.Render(0, 0).find("logroute_events_dropped_total 1\n"), std::string::npos);
+}
+
+TEST(StoreFailedTest, FullDiskIs507OtherErrorsAre503) {
+  ApiOutcome out;
+  LogApi::StoreFailed(Status::TempFail("no space left on device"), &out);
+  EXPECT_EQ(out.status, 507u);
+  EXPECT_NE(nlohmann::json::parse(out.body)["detail"].get<std::string>().find("no space"),
+            std::string::npos);
+  LogApi::StoreFailed(Status::IoError("input/output error"), &out);
+  EXPECT_EQ(out.status, 503u);
+}
+
+TEST(BodyKindOfTest, MediaTypes) {
+  EXPECT_EQ(BodyKindOf("application/json"), BodyKind::kJson);
+  EXPECT_EQ(BodyKindOf("Application/JSON; charset=utf-8"), BodyKind::kJson);
+  EXPECT_EQ(BodyKindOf("application/x-ndjson"), BodyKind::kNdjson);
+  EXPECT_EQ(BodyKindOf(""), std::nullopt);
+  EXPECT_EQ(BodyKindOf("text/plain"), std::nullopt);
+  EXPECT_EQ(BodyKindOf("application/jsonx"), std::nullopt);
+}
+
+}  // namespace
+}  // namespace logroute::http
