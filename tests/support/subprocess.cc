@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,7 +108,7 @@ RunResult Run(const std::vector<std::string>& argv, const RunOptions& options) {
   if (in_fd >= 0) ::close(in_fd);
   ::close(out[0]);
   ::close(err[0]);
-  result.exit_code = Wait(pid);
+  result.exit_code = Wait(pid, &result.max_rss_kib);
   return result;
 }
 
@@ -116,8 +117,10 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
   std::vector<std::string> args = argv;
   std::vector<std::string> env = BuildEnv(options);
   std::vector<char*> c_args = CStrings(args), c_env = CStrings(env);
@@ -129,10 +132,17 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path
 }
 
 int Wait(pid_t pid) {
+  long max_rss_kib;
+  return Wait(pid, &max_rss_kib);
+}
+
+int Wait(pid_t pid, long* max_rss_kib) {
   int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
+  rusage usage = {};
+  while (::wait4(pid, &status, 0, &usage) < 0) {
     if (errno != EINTR) return -1;
   }
+  *max_rss_kib = usage.ru_maxrss;
   return DecodeStatus(status);
 }
 

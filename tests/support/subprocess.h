@@ -13,12 +13,13 @@ struct RunResult {
   int exit_code = -1;  // the exit status, or 128 + signal number
   std::string out;
   std::string err;
+  long max_rss_kib = 0;  // the child's peak resident set (wait4's ru_maxrss)
 };
 
 struct RunOptions {
-  std::string input;                  // written to the child's stdin, then closed
-  std::vector<std::string> env;       // extra NAME=VALUE entries
-  std::vector<std::string> unset_env; // names removed from the environment
+  std::string input;                   // written to the child's stdin, then closed
+  std::vector<std::string> env;        // extra NAME=VALUE entries
+  std::vector<std::string> unset_env;  // names removed from the environment
 };
 
 // Runs `argv` (argv[0] is a path) to completion.
@@ -30,5 +31,7 @@ pid_t Spawn(const std::vector<std::string>& argv, const std::string& stdout_path
 
 // Waits for `pid` and returns its exit status (128 + signal when killed).
 int Wait(pid_t pid);
+// The same, and sets *max_rss_kib to the child's peak resident set in KiB.
+int Wait(pid_t pid, long* max_rss_kib);
 
 }  // namespace logroute::testing
