@@ -9,6 +9,8 @@
 #include <mutex>
 #include <random>
 
+#include <spdlog/spdlog.h>
+
 #include "libcore/spool/shard.h"
 
 namespace logroute::spool {
@@ -100,14 +102,24 @@ Status SpoolWriter::AppendToShard(Shard& shard, int index, std::string_view reco
       ticket->sequence = ++file.appended;
     }
     if (static_cast<uint64_t>(size) + records.size() >= options_.segment_bytes) {
-      LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> seq, SealActiveLocked(spool_, index));
-      sealed = seq.has_value();
+      // The records are written: a failed seal must not fail this Append(),
+      // whose caller would retry and store them twice. The next append past
+      // the bound (or flush) seals again.
+      Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, index);
+      if (seq.ok()) {
+        sealed = seq->has_value();
+      } else {
+        spdlog::warn("Cannot seal, records stay in active: shard={} error={}", index,
+                     seq.status().message());
+      }
       shard.active.reset();
     }
   }
   if (sealed) {
     seals_.fetch_add(1, std::memory_order_relaxed);
-    LOGROUTE_RETURN_IF_ERROR(SyncDir(spool_.ShardDir(index)));
+    // Only the segment's name is at stake: its data is in the file whatever it is called.
+    Status synced = SyncDir(spool_.ShardDir(index));
+    if (!synced.ok()) spdlog::warn("Cannot sync a sealed segment's name: {}", synced.message());
   }
   return Status::Ok();
 }

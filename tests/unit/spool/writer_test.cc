@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "libcore/base/file_util.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/record.h"
 #include "libcore/spool/shard.h"
@@ -133,6 +134,26 @@ TEST(SpoolWriterTest, AppendAfterAnotherSealGoesToTheNewActive) {
   ASSERT_TRUE(writer->Append(MakeRecord(2)).ok());
   EXPECT_EQ(ReadFileOrDie(spool.SegmentPath(0, **sealed)), MakeRecord(1));
   EXPECT_EQ(ReadActive(spool, 0), MakeRecord(2));
+}
+
+// Contract: when Append() fails, nothing of the batch is in the spool. So once
+// the batch is written, a seal that fails must not turn it into a failure
+// (the caller would retry and store it twice).
+TEST(SpoolWriterTest, FailedSealAfterAWriteIsNotAFailedAppend) {
+  TempDir tmp;
+  const Spool spool = OpenSpool(tmp, 1);
+  auto writer = OpenWriter(spool, {.segment_bytes = 80});
+  ASSERT_TRUE(MakeDir(spool.SeqPath(0)).ok());  // the counter cannot be opened: sealing fails
+  const std::string batch = MakeRecord(1) + MakeRecord(2);
+  ASSERT_GE(batch.size(), 80u);
+  EXPECT_TRUE(writer->Append(batch).ok());
+  EXPECT_EQ(ReadActive(spool, 0), batch);
+  EXPECT_EQ(writer->seals(), 0u);
+
+  ASSERT_EQ(::rmdir(spool.SeqPath(0).c_str()), 0);
+  ASSERT_TRUE(writer->Append(MakeRecord(3)).ok());
+  EXPECT_EQ(writer->seals(), 1u);
+  EXPECT_EQ(ReadFileOrDie(spool.SegmentPath(0, 1)), batch + MakeRecord(3));
 }
 
 TEST(SealTest, NothingToSeal) {
