@@ -34,7 +34,7 @@ inline constexpr const char* kDefaultListen = "127.0.0.1:8000";
 struct ServerOptions {
   std::string listen = kDefaultListen;  // HOST:PORT, [IPv6]:PORT; port 0 picks a free one
   int threads = 2;                      // I/O threads
-  int sync_threads = 4;                 // DurableQueue threads (--fsync always)
+  int sync_threads = 8;                 // DurableQueue threads (--fsync always)
   size_t max_body = size_t{1} << 20;    // 413 past this
   size_t max_header = 16 << 10;         // 431 past this (request line + fields)
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive wait for the next request
