@@ -35,8 +35,8 @@ class Ingestor {
       case chain::Decision::Action::kRoute: break;
     }
     spool::AppendRecord(event_, decision.table, recv_ts, &batch_);
-    ++stats_->accepted;
-    CountTable(decision.table);
+    ++batch_stats_.accepted;
+    CountTable(&batch_stats_, decision.table, 1);
     if (batch_.size() >= options_.batch_bytes) return Flush();
     return Status::Ok();
   }
@@ -58,24 +58,29 @@ class Ingestor {
   }
 
   // Appends the batch; with fsync on, returns once it is on stable storage.
+  // Its events count as accepted only then: a summary after a failed append
+  // must not claim events that are not in the spool.
   Status Flush() {
     if (batch_.empty()) return Status::Ok();
     spool::AppendTicket ticket;
     LOGROUTE_RETURN_IF_ERROR(writer_.Append(batch_, &ticket));
     batch_.clear();
-    if (writer_.options().fsync) return writer_.WaitDurable(ticket);
+    if (writer_.options().fsync) LOGROUTE_RETURN_IF_ERROR(writer_.WaitDurable(ticket));
+    stats_->accepted += batch_stats_.accepted;
+    for (const auto& [table, count] : batch_stats_.per_table) CountTable(stats_, table, count);
+    batch_stats_ = IngestStats();
     return Status::Ok();
   }
 
  private:
-  void CountTable(std::string_view table) {
-    for (auto& [name, count] : stats_->per_table) {
+  static void CountTable(IngestStats* stats, std::string_view table, uint64_t n) {
+    for (auto& [name, count] : stats->per_table) {
       if (name == table) {
-        ++count;
+        count += n;
         return;
       }
     }
-    stats_->per_table.emplace_back(std::string(table), 1);
+    stats->per_table.emplace_back(std::string(table), n);
   }
 
   const chain::Chain& chain_;
@@ -86,6 +91,7 @@ class Ingestor {
   event::EventParser parser_;
   event::Event event_;
   std::string batch_;
+  IngestStats batch_stats_;  // what batch_ holds, counted into *stats_ once it is spooled
 };
 
 }  // namespace
