@@ -172,6 +172,8 @@ TEST(DockerfileTest, BuildsOnDebianAndRunsAsANonRootUser) {
   const std::string dockerfile = ReadFileOrDie(kDocker + "Dockerfile");
   EXPECT_NE(dockerfile.find("FROM debian:bookworm AS build"), std::string::npos);
   EXPECT_NE(dockerfile.find("FROM debian:bookworm-slim AS runtime"), std::string::npos);
+  EXPECT_NE(dockerfile.find("RUN scripts/install-deps.sh"), std::string::npos)
+      << "the build stage installs what the repository's own list says";
   EXPECT_NE(dockerfile.find("ENTRYPOINT [\"/usr/local/bin/docker-entrypoint.sh\"]"),
             std::string::npos);
   // The last USER of each final stage is not root.
