@@ -67,7 +67,11 @@ case "$command" in
   recv)
     source_given=false
     for arg in "$@"; do
-      case "$arg" in --stdin | --listen | --listen=*) source_given=true ;; esac
+      case "$arg" in
+        --listen | --listen=*) source_given=true ;;
+        # The image sets LOGROUTE_LISTEN, which recv would read and refuse with --stdin.
+        --stdin) source_given=true && unset LOGROUTE_LISTEN ;;
+      esac
     done
     if ! $source_given && [[ -z ${LOGROUTE_STDIN:-} ]]; then
       set -- --listen "${LOGROUTE_LISTEN:-0.0.0.0:8000}" "$@"

@@ -68,8 +68,11 @@ TEST(DockerEntrypointTest, StatRunsTheToolWithSettingsFromTheEnvironment) {
 
 TEST(DockerEntrypointTest, RecvTakesEventsFromStandardInputWhenAsked) {
   TempDir dir;
-  RunResult r = Exec({kEntrypoint, "recv", "--stdin"},
-                     Clean({ToolPath(), "LOGROUTE_SPOOL=" + dir.Path("spool")}, Events(4)));
+  // As in the image, which sets LOGROUTE_LISTEN for the default command.
+  RunResult r = Exec(
+      {kEntrypoint, "recv", "--stdin"},
+      Clean({ToolPath(), "LOGROUTE_SPOOL=" + dir.Path("spool"), "LOGROUTE_LISTEN=0.0.0.0:8000"},
+            Events(4)));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.err.find("accepted=4"), std::string::npos) << r.err;
 }
