@@ -155,6 +155,22 @@ TEST(CronFileTest, AnOverlappingRunExitsAtOnce) {
   EXPECT_EQ(Rows(dir), "5\n") << free_run.err;
 }
 
+TEST(CronFileTest, StandsDownWhileTheSystemdTimerIsEnabled) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 3);
+  const std::string command = FirstCommand(CronFileFor(dir));
+  // A systemctl that answers like systemd's when the timer is enabled.
+  fs::create_directories(dir.Path("bin"));
+  WriteFileOrDie(dir.Path("bin/systemctl"),
+                 "#!/bin/sh\n[ \"$*\" = \"is-enabled -q logroute-flush.timer\" ]\n");
+  ::chmod(dir.Path("bin/systemctl").c_str(), 0755);
+  const char* path = std::getenv("PATH");
+  Sh(command, Clean({"PATH=" + dir.Path("bin") + ":" + (path ? path : "/usr/bin:/bin")}));
+  EXPECT_EQ(Rows(dir), "") << "the timer's host flushes through systemd, not cron";
+  Sh(command, Clean());  // the real systemctl: no such timer enabled here
+  EXPECT_EQ(Rows(dir), "3\n");
+}
+
 // Installs Debian's cron when it is missing. Returns an error text, or "".
 std::string EnsureCronInstalled() {
   if (HaveCommand("cron")) return "";
