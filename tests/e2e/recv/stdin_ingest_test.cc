@@ -6,9 +6,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <thread>
 
+#include "libcore/spool/record.h"
 #include "libcore/spool/spool.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/spool/spool_test_util.h"
@@ -32,15 +35,16 @@ std::string Events(int n, int first = 0) {
   return out;
 }
 
-// Feeds `input` through a pipe (a writer thread, so any size fits) to IngestStream.
+// Feeds `input` through a pipe (a writer thread, so any size fits) to
+// IngestStream, in writes of at most `chunk` bytes.
 Status Ingest(const std::string& input, spool::SpoolWriter& writer, const IngestOptions& options,
-              IngestStats* stats) {
+              IngestStats* stats, size_t chunk = SIZE_MAX) {
   int fds[2];
   EXPECT_EQ(::pipe(fds), 0);
   std::thread feeder([&] {
     size_t done = 0;
     while (done < input.size()) {
-      const ssize_t n = ::write(fds[1], input.data() + done, input.size() - done);
+      const ssize_t n = ::write(fds[1], input.data() + done, std::min(chunk, input.size() - done));
       if (n <= 0) break;
       done += static_cast<size_t>(n);
     }
@@ -68,6 +72,40 @@ TEST(StdinIngestTest, CountsWhatIsSpooled) {
   EXPECT_EQ(stats.rejected, 1u);
   EXPECT_EQ(stats.lines, 5001u);
   EXPECT_EQ(stats.Summary(), "accepted=5000 rejected=1 dropped=0 lines=5001 tables=logs:5000");
+}
+
+// However the input is cut into reads, the outcome is the same: lines are
+// only ever split at LF, an overlong line is counted once and skipped whole.
+TEST(StdinIngestTest, OutcomeDoesNotDependOnHowReadsCutTheInput) {
+  const std::string event = R"({"unix_ts":1,"user_id":1,"event_name":"login"})";
+  const std::string long_line =
+      R"({"unix_ts":1,"user_id":99,"event_name":"login","p":")" + std::string(300, 'p') + "\"}";
+  const std::string input = event + "\n" + long_line + "\n" + Events(1, 2) + long_line +
+                            "\r\n\r\n" + Events(1, 3).substr(0, Events(1, 3).size() - 1) + "\r\n" +
+                            "bad\n" + long_line + "\n" + long_line + long_line + "\n" +
+                            Events(1, 4).substr(0, Events(1, 4).size() - 1);
+  for (size_t chunk :
+       {size_t{1}, size_t{2}, size_t{3}, size_t{7}, size_t{64}, size_t{101}, size_t{4096}}) {
+    logroute::testing::TempDir tmp;
+    Result<spool::Spool> spool = spool::Spool::Open(tmp.Path("s"), {.shards = 1, .create = true});
+    ASSERT_TRUE(spool.ok());
+    Result<std::unique_ptr<spool::SpoolWriter>> writer = spool::SpoolWriter::Open(*spool, {});
+    ASSERT_TRUE(writer.ok());
+    IngestStats stats;
+    IngestOptions options;
+    options.max_line_bytes = 100;
+    options.batch_bytes = 64;
+    ASSERT_TRUE(Ingest(input, **writer, options, &stats, chunk).ok()) << chunk;
+    EXPECT_EQ(stats.Summary(), "accepted=4 rejected=5 dropped=0 lines=10 tables=logs:4")
+        << "chunk " << chunk;
+    std::string user_ids;
+    for (const std::string& line : spool::testing::ReadLines(spool->ActivePath(0))) {
+      spool::Record record;
+      ASSERT_EQ(spool::DecodeRecord(line, &record), "");
+      user_ids += std::to_string(record.user_id) + ",";
+    }
+    EXPECT_EQ(user_ids, "1,2,3,4,") << "chunk " << chunk;
+  }
 }
 
 TEST(StdinIngestTest, AFullDiskIsRetryableAndNothingIsClaimedAccepted) {
