@@ -6,9 +6,21 @@
 
 set(_pkg ${PROJECT_SOURCE_DIR}/packaging)
 
-install(FILES man/logroute-recv.1 man/logroute-stat.1 man/logroute-flush.1
-        DESTINATION ${CMAKE_INSTALL_MANDIR}/man1)
-install(FILES man/logroute.7 DESTINATION ${CMAKE_INSTALL_MANDIR}/man7)
+# Man pages are installed compressed, as Debian wants them (gzip -9n: no name,
+# no timestamp, so the package builds reproducibly).
+set(_man_gz "")
+foreach(_page logroute-recv.1 logroute-flush.1 logroute-stat.1 logroute.7)
+  set(_gz ${PROJECT_BINARY_DIR}/man/${_page}.gz)
+  add_custom_command(OUTPUT ${_gz}
+                     COMMAND ${CMAKE_COMMAND} -E make_directory ${PROJECT_BINARY_DIR}/man
+                     COMMAND gzip -9n -c ${PROJECT_SOURCE_DIR}/man/${_page} > ${_gz}
+                     DEPENDS ${PROJECT_SOURCE_DIR}/man/${_page}
+                     COMMENT "Compressing man/${_page}")
+  string(REGEX REPLACE ".*\\." "" _section ${_page})
+  install(FILES ${_gz} DESTINATION ${CMAKE_INSTALL_MANDIR}/man${_section})
+  list(APPEND _man_gz ${_gz})
+endforeach()
+add_custom_target(logroute_man ALL DEPENDS ${_man_gz})
 
 # systemd looks in /usr/lib whatever the prefix; the package's prefix is /usr.
 install(FILES ${_pkg}/systemd/logroute-recv.service ${_pkg}/systemd/logroute-flush.service
@@ -23,6 +35,7 @@ install(FILES ${_pkg}/logroute.conf DESTINATION /etc/logroute)
 install(FILES ${_pkg}/cron/logroute DESTINATION /etc/cron.d)
 install(FILES ${_pkg}/logroute.conf DESTINATION ${CMAKE_INSTALL_DOCDIR}/examples)
 install(FILES README.md doc/operations.md doc/guarantees.md doc/spool-format.md
+              doc/http-api.md doc/stat-json.md doc/event.md
         DESTINATION ${CMAKE_INSTALL_DOCDIR} OPTIONAL)
 
 set(CPACK_PACKAGE_NAME logroute)

@@ -44,8 +44,8 @@ TEST(DebPackageTest, CpackBuildsItWithComputedDependencies) {
   ASSERT_EQ(files.exit_code, 0) << files.err;
   for (const char* path :
        {"./usr/bin/logroute-recv", "./usr/bin/logroute-flush", "./usr/bin/logroute-stat",
-        "./usr/share/man/man1/logroute-recv.1", "./usr/share/man/man1/logroute-flush.1",
-        "./usr/share/man/man1/logroute-stat.1", "./usr/share/man/man7/logroute.7",
+        "./usr/share/man/man1/logroute-recv.1.gz", "./usr/share/man/man1/logroute-flush.1.gz",
+        "./usr/share/man/man1/logroute-stat.1.gz", "./usr/share/man/man7/logroute.7.gz",
         "./usr/lib/systemd/system/logroute-recv.service",
         "./usr/lib/systemd/system/logroute-flush.service",
         "./usr/lib/systemd/system/logroute-flush.timer", "./usr/lib/sysusers.d/logroute.conf",

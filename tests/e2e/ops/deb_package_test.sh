@@ -71,4 +71,4 @@ check "flush loads it with the packaged config" \
 dpkg_retry --purge logroute
 trap - EXIT
 check "purge removes the binaries" test ! -e /usr/bin/logroute-recv
-check "purge removes the man pages" test ! -e /usr/share/man/man1/logroute-recv.1
+check "purge removes the man pages" test ! -e /usr/share/man/man1/logroute-recv.1.gz

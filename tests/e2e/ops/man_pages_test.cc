@@ -1,6 +1,6 @@
 // The man pages: each tool's page documents exactly the options of its
 // --help, every page renders without a warning, and `cmake --install` puts
-// them under share/man.
+// them, compressed, under share/man.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -114,7 +114,7 @@ TEST(ManPagesTest, CmakeInstallPutsThemInShareMan) {
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const char* page : kPages) {
     const std::string section = std::string("man") + std::string(page).back();
-    const std::string installed = dir.path() + "/usr/share/man/" + section + "/" + page;
+    const std::string installed = dir.path() + "/usr/share/man/" + section + "/" + page + ".gz";
     EXPECT_TRUE(std::filesystem::exists(installed)) << installed;
   }
   // man(1) finds the installed page by name.
