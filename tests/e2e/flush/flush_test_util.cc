@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
+#include <mysql.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -285,7 +286,9 @@ class SqliteDb final : public TargetDb {
 
 class MariaDb final : public TargetDb {
  public:
-  explicit MariaDb(const MariaDbServer& server) : db_(server) {}
+  explicit MariaDb(const MariaDbServer& server)
+      : owned_(std::make_unique<TestDatabase>(server)), db_(*owned_) {}
+  explicit MariaDb(const TestDatabase& db) : db_(db) {}
   std::string Dsn() const override { return db_.SocketDsn(); }
   std::vector<std::string> Env() const override { return {db_.PasswordEnv()}; }
   bool is_mariadb() const override { return true; }
@@ -295,7 +298,8 @@ class MariaDb final : public TargetDb {
   std::string TryExec(const std::string& sql) const override { return db_.TryExec(sql); }
 
  private:
-  TestDatabase db_;
+  std::unique_ptr<TestDatabase> owned_;
+  const TestDatabase& db_;
 };
 
 }  // namespace
@@ -307,6 +311,27 @@ std::unique_ptr<TargetDb> MakeSqliteDb(const std::string& path) {
 std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server) {
   return std::make_unique<MariaDb>(server);
 }
+
+std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string& database,
+                                  const std::string& sql) {
+  MYSQL* mysql = mysql_init(nullptr);
+  std::string value;
+  if (mysql_real_connect(mysql, "localhost", server.user.c_str(), server.password.c_str(),
+                         database.c_str(), 0, server.socket.c_str(), 0) != nullptr &&
+      mysql_query(mysql, "SET SESSION TRANSACTION ISOLATION LEVEL READ UNCOMMITTED") == 0 &&
+      mysql_query(mysql, sql.c_str()) == 0) {
+    if (MYSQL_RES* result = mysql_store_result(mysql)) {
+      if (MYSQL_ROW row = mysql_fetch_row(result); row != nullptr && row[0] != nullptr) {
+        value = row[0];
+      }
+      mysql_free_result(result);
+    }
+  }
+  mysql_close(mysql);
+  return value;
+}
+
+std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db) { return std::make_unique<MariaDb>(db); }
 
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir) {
   if (kind == "mariadb") return MakeMariaDb(TestServer());

@@ -104,6 +104,12 @@ class TargetDb {
 
 std::unique_ptr<TargetDb> MakeSqliteDb(const std::string& path);
 std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server);
+// The first value of `sql` on `database`, read uncommitted (it sees rows of
+// transactions still open); "" on error.
+std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string& database,
+                                  const std::string& sql);
+// A view of `db`, which must outlive it.
+std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db);
 // "sqlite" or "mariadb": the parameter of the tests that run against both.
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir);
 
