@@ -1,5 +1,9 @@
 #include "tests/e2e/ops/ops_util.h"
 
+#include <pty.h>
+#include <spawn.h>
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -65,6 +69,41 @@ std::set<std::string> HelpOptions(const std::string& tool) {
     if (std::regex_search(line, m, kOptionLine)) names.insert(m[1]);
   }
   return names;
+}
+
+std::string RunOnTerminal(const std::vector<std::string>& argv, int* status) {
+  int master = -1, slave = -1;
+  if (::openpty(&master, &slave, nullptr, nullptr, nullptr) != 0) {
+    ADD_FAILURE() << "openpty failed";
+    return "";
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, slave, STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, slave, STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, master);
+  std::vector<std::string> args = argv;
+  std::vector<char*> c_args;
+  for (std::string& a : args) c_args.push_back(a.data());
+  c_args.push_back(nullptr);
+  pid_t pid = -1;
+  const int rc = ::posix_spawn(&pid, c_args[0], &actions, nullptr, c_args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(slave);
+  std::string output;
+  if (rc != 0) {
+    ADD_FAILURE() << "cannot start " << argv[0];
+    ::close(master);
+    return output;
+  }
+  char buffer[4096];
+  // Reading fails with EIO once the child has exited and closed the terminal.
+  for (ssize_t n; (n = ::read(master, buffer, sizeof buffer)) > 0;) {
+    output.append(buffer, static_cast<size_t>(n));
+  }
+  ::close(master);
+  *status = Wait(pid);
+  return output;
 }
 
 std::vector<std::string> LogrouteEnvironment() {

@@ -45,6 +45,11 @@ void SpoolEvents(const std::string& spool, int count, int shards = 3);
 // The long option names (without "--") that a tool's --help lists.
 std::set<std::string> HelpOptions(const std::string& tool);
 
+// Runs argv[0] (a path) with standard output and error on a new
+// pseudo-terminal, to completion; returns what it wrote there, and its exit
+// status in *status.
+std::string RunOnTerminal(const std::vector<std::string>& argv, int* status);
+
 // Every variable LOGROUTE_* of the test's environment, for RunOptions::unset_env,
 // so that the caller's settings never leak into a test.
 std::vector<std::string> LogrouteEnvironment();
