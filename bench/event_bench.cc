@@ -17,6 +17,9 @@ namespace logroute {
 namespace {
 
 const char kTypical[] = R"({"unix_ts":1684129671,"user_id":123456,"event_name":"login"})";
+const char kExtraScalars[] =
+    R"({"unix_ts":1684129671,"user_id":123456,"event_name":"login","source":"web",)"
+    R"("retries":0,"beta":false})";
 const char kUnknownFields[] =
     R"({"unix_ts":1684129671,"user_id":123456,"event_name":"logout","client":{"app":"web",)"
     R"("version":"2.14.1","tags":["a","b","c"],"retries":0,"latency_ms":12.5,"ok":true},)"
@@ -46,6 +49,7 @@ void RunPipeline(benchmark::State& state, const std::string& line) {
 }
 
 void BM_PipelineTypical(benchmark::State& state) { RunPipeline(state, kTypical); }
+void BM_PipelineExtraScalars(benchmark::State& state) { RunPipeline(state, kExtraScalars); }
 void BM_PipelineUnknownFields(benchmark::State& state) { RunPipeline(state, kUnknownFields); }
 
 void BM_ParseTypical(benchmark::State& state) {
@@ -75,6 +79,7 @@ void BM_EncodeRecord(benchmark::State& state) {
 }
 
 BENCHMARK(BM_PipelineTypical);
+BENCHMARK(BM_PipelineExtraScalars);
 BENCHMARK(BM_PipelineUnknownFields);
 BENCHMARK(BM_ParseTypical);
 BENCHMARK(BM_Route);

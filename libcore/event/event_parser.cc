@@ -34,13 +34,46 @@ bool ParseSmallInteger(const char*& p, const char* end, int64_t* out) {
   return true;
 }
 
-// The common event: one object of exactly unix_ts, user_id and event_name (any
-// order, JSON whitespace anywhere), small integers, and a name of 1 to 255
-// printable ASCII characters without escapes. Returns true only for a document
-// that the general parser accepts with the very same result; anything else,
-// valid or not, returns false and is left to the general parser, which alone
-// reports errors.
+// A string of printable ASCII without escapes at *p (after its opening
+// quote), up to its closing quote; its bytes need no UTF-8 or escape check.
+bool ScanPlainString(const char*& p, const char* end, std::string_view* text) {
+  const char* const begin = p;
+  for (; p < end && *p != '"'; ++p) {
+    if (*p < 0x20 || *p > 0x7E || *p == '\\') return false;  // also every byte >= 0x80
+  }
+  if (p == end) return false;
+  *text = std::string_view(begin, static_cast<size_t>(p - begin));
+  ++p;
+  return true;
+}
+
+// The value of an unknown member, when it is a plain string, a small integer,
+// true, false or null; false for anything else (the general parser takes it).
+bool SkipPlainValue(const char*& p, const char* end) {
+  if (p == end) return false;
+  std::string_view ignored_text;
+  if (*p == '"') return ScanPlainString(++p, end, &ignored_text);
+  for (std::string_view literal : {"true", "false", "null"}) {
+    if (std::string_view(p, static_cast<size_t>(end - p)).starts_with(literal)) {
+      p += literal.size();
+      return true;
+    }
+  }
+  int64_t ignored_number;
+  return ParseSmallInteger(p, end, &ignored_number);
+}
+
+// The common event: one object holding unix_ts, user_id and event_name once
+// each, small integers, a name of 1 to 255 printable ASCII characters without
+// escapes, and at most a few unknown members with plain scalar values (any
+// order, JSON whitespace anywhere). Returns true only for a document that the
+// general parser accepts with the very same result; anything else, valid or
+// not, returns false and is left to the general parser, which alone reports errors.
 bool ParseCommonEvent(std::string_view json, Event* event) {
+  constexpr size_t kMaxUnknown = 8;
+  const char* unknown_names[kMaxUnknown];  // left uninitialised: a typical event has none
+  size_t unknown_sizes[kMaxUnknown];
+  size_t unknowns = 0;
   const char* p = json.data();
   const char* const end = p + json.size();
   auto skip_space = [&] {
@@ -49,39 +82,44 @@ bool ParseCommonEvent(std::string_view json, Event* event) {
   skip_space();
   if (p == end || *p++ != '{') return false;
   unsigned have = 0;
-  for (int member = 0; member < 3; ++member) {
+  for (;;) {
     skip_space();
-    if (p == end || *p++ != '"') return false;
-    const char* const key = p;
-    while (p < end && *p != '"' && *p != '\\') ++p;
-    if (p == end || *p != '"') return false;
-    const std::string_view name(key, static_cast<size_t>(p - key));
-    ++p;
+    std::string_view name;
+    if (p == end || *p++ != '"' || !ScanPlainString(p, end, &name)) return false;
     skip_space();
     if (p == end || *p++ != ':') return false;
     skip_space();
     if (name == "event_name") {
-      if ((have & 4) != 0 || p == end || *p++ != '"') return false;
-      const char* const text = p;
-      for (; p < end && *p != '"'; ++p) {
-        if (*p < 0x20 || *p > 0x7E || *p == '\\') return false;  // also every byte >= 0x80
+      std::string_view text;
+      if ((have & 4) != 0 || p == end || *p++ != '"' || !ScanPlainString(p, end, &text)) {
+        return false;
       }
-      const auto length = static_cast<size_t>(p - text);
-      if (p == end || length == 0 || length > kMaxEventNameChars) return false;
-      event->event_name.assign(text, length);
-      ++p;
+      if (text.empty() || text.size() > kMaxEventNameChars) return false;
+      event->event_name.assign(text);
       have |= 4;
-    } else {
-      const unsigned bit = name == "unix_ts" ? 1 : name == "user_id" ? 2 : 0;
-      if (bit == 0 || (have & bit) != 0) return false;
+    } else if (name == "unix_ts" || name == "user_id") {
+      const unsigned bit = name == "unix_ts" ? 1 : 2;
+      if ((have & bit) != 0) return false;
       if (!ParseSmallInteger(p, end, bit == 1 ? &event->unix_ts : &event->user_id)) return false;
       have |= bit;
+    } else {
+      for (size_t i = 0; i < unknowns; ++i) {
+        if (std::string_view(unknown_names[i], unknown_sizes[i]) == name) {
+          return false;  // a duplicate: the general parser says so
+        }
+      }
+      if (unknowns == kMaxUnknown || !SkipPlainValue(p, end)) return false;
+      unknown_names[unknowns] = name.data();
+      unknown_sizes[unknowns++] = name.size();
     }
     skip_space();
-    if (p == end || *p++ != (member < 2 ? ',' : '}')) return false;
+    if (p == end) return false;
+    const char separator = *p++;
+    if (separator == '}') break;
+    if (separator != ',') return false;
   }
   skip_space();
-  return p == end;
+  return p == end && have == 7;
 }
 
 }  // namespace
