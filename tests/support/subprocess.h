@@ -13,7 +13,10 @@ struct RunResult {
   int exit_code = -1;  // the exit status, or 128 + signal number
   std::string out;
   std::string err;
-  long max_rss_kib = 0;  // the child's peak resident set (wait4's ru_maxrss)
+  // The child's peak resident set (wait4's ru_maxrss). posix_spawn starts the
+  // child on the parent's memory (vfork), so this is at least the parent's
+  // own peak: meaningful only when the parent stays smaller than the child.
+  long max_rss_kib = 0;
 };
 
 struct RunOptions {

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
@@ -18,13 +19,15 @@
 
 namespace logroute::testing::flush {
 
+Ev NthEvent(size_t i, int64_t first_user_id, const std::vector<std::string>& names) {
+  return {1684129671 + static_cast<int64_t>(i % 100000), first_user_id + static_cast<int64_t>(i),
+          names[i % names.size()]};
+}
+
 std::vector<Ev> MakeEvents(size_t n, int64_t first_user_id, const std::vector<std::string>& names) {
   std::vector<Ev> events;
   events.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    events.push_back({1684129671 + static_cast<int64_t>(i % 100000),
-                      first_user_id + static_cast<int64_t>(i), names[i % names.size()]});
-  }
+  for (size_t i = 0; i < n; ++i) events.push_back(NthEvent(i, first_user_id, names));
   return events;
 }
 
@@ -145,25 +148,52 @@ std::vector<std::string> Segments(const std::string& dir) {
   return paths;
 }
 
-void WriteBacklog(const std::string& dir, const std::vector<Ev>& events, const std::string& table,
-                  uint64_t segment_bytes, int shards) {
+namespace {
+
+// Appends events [0, n) of `event_at` to the spool; see WriteBacklog.
+void AppendEvents(const std::string& dir, size_t n, const std::function<Ev(size_t)>& event_at,
+                  const std::string& table, uint64_t segment_bytes, int shards) {
   Result<spool::Spool> opened = spool::Spool::Open(dir, {.shards = shards, .create = true});
   ASSERT_TRUE(opened.ok()) << opened.status().message();
   auto writer = spool::SpoolWriter::Open(*opened, {.fsync = false, .segment_bytes = segment_bytes});
   ASSERT_TRUE(writer.ok()) << writer.status().message();
   std::string batch;
   event::Event event;
-  for (size_t i = 0; i < events.size(); ++i) {
-    event.unix_ts = events[i].unix_ts;
-    event.user_id = events[i].user_id;
-    event.event_name = events[i].name;
+  for (size_t i = 0; i < n; ++i) {
+    Ev e = event_at(i);
+    event.unix_ts = e.unix_ts;
+    event.user_id = e.user_id;
+    event.event_name = std::move(e.name);
     spool::AppendRecord(event, table, 1700000000, &batch);
-    if (batch.size() >= std::min<uint64_t>(segment_bytes, 1 << 20) || i + 1 == events.size()) {
+    if (batch.size() >= std::min<uint64_t>(segment_bytes, 1 << 20) || i + 1 == n) {
       Status appended = (*writer)->Append(batch);
       ASSERT_TRUE(appended.ok()) << appended.message();
       batch.clear();
     }
   }
+}
+
+}  // namespace
+
+void WriteBacklog(const std::string& dir, const std::vector<Ev>& events, const std::string& table,
+                  uint64_t segment_bytes, int shards) {
+  AppendEvents(
+      dir, events.size(), [&](size_t i) { return events[i]; }, table, segment_bytes, shards);
+}
+
+Contents WriteGeneratedBacklog(const std::string& dir, size_t n, int64_t first_user_id,
+                               const std::vector<std::string>& names, const std::string& table,
+                               uint64_t segment_bytes, int shards) {
+  Contents contents;
+  AppendEvents(
+      dir, n,
+      [&](size_t i) {
+        Ev e = NthEvent(i, first_user_id, names);
+        contents.Add(e);
+        return e;
+      },
+      table, segment_bytes, shards);
+  return contents;
 }
 
 std::vector<std::string> ListDir(const std::string& dir) {

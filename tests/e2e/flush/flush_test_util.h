@@ -21,6 +21,8 @@ struct Ev {
   std::string name;
 };
 
+// Event `i` of MakeEvents(..., first_user_id, names).
+Ev NthEvent(size_t i, int64_t first_user_id, const std::vector<std::string>& names);
 // `n` events with user ids first_user_id, first_user_id + 1, ...; names cycle through `names`.
 std::vector<Ev> MakeEvents(size_t n, int64_t first_user_id,
                            const std::vector<std::string>& names = {"login", "logout"});
@@ -78,6 +80,11 @@ std::vector<std::string> Segments(const std::string& spool);
 // `shards` shards when missing.
 void WriteBacklog(const std::string& spool, const std::vector<Ev>& events, const std::string& table,
                   uint64_t segment_bytes, int shards = 10);
+// WriteBacklog of MakeEvents(n, first_user_id, names), generated as it goes:
+// the test process stays small (see RunResult::max_rss_kib). Returns their Contents.
+Contents WriteGeneratedBacklog(const std::string& spool, size_t n, int64_t first_user_id,
+                               const std::vector<std::string>& names, const std::string& table,
+                               uint64_t segment_bytes, int shards = 10);
 // Names in a directory (no "." or ".."), sorted; empty when it does not exist.
 std::vector<std::string> ListDir(const std::string& dir);
 
