@@ -3,7 +3,9 @@
 // clients, and two processes sharing a port with --reuse-port.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/resource.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <memory>
@@ -134,6 +136,10 @@ TEST(HttpLoadTest, ThousandIdleConnectionsBlockNobodyAndPinNoThread) {
   const std::string spool = dir.Path("spool");
   RecvServer server(spool, {"--threads", "2"});
   ASSERT_TRUE(server.started()) << server.log();
+  struct rlimit limit;  // this test process holds 1,000 sockets too
+  ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &limit), 0);
+  limit.rlim_cur = std::max<rlim_t>(limit.rlim_cur, std::min<rlim_t>(limit.rlim_max, 4096));
+  ::setrlimit(RLIMIT_NOFILE, &limit);
   std::vector<std::unique_ptr<Client>> idle;
   for (int i = 0; i < 1000; ++i) {
     idle.push_back(std::make_unique<Client>(server.port()));
