@@ -116,14 +116,18 @@ TEST(HttpLoadTest, SigtermFinishesARequestInFlight) {
   ASSERT_TRUE(server.started()) << server.log();
   Client idle(server.port());
   Client busy(server.port());
-  const std::string request = PostRequest(EventJson(5));
-  const size_t half = request.size() / 2;
-  ASSERT_TRUE(busy.Send(request.substr(0, half)));
+  // 100 Continue proves the server has read the header: the request is in flight.
+  const std::string body = EventJson(5);
+  ASSERT_TRUE(
+      busy.Send("POST /api/log HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Expect: 100-continue\r\nContent-Length: " +
+                std::to_string(body.size()) + "\r\n\r\n"));
+  ASSERT_EQ(busy.ReadResponse(), 100);
   ASSERT_TRUE(idle.Send(PostRequest(EventJson(6))));
   ASSERT_EQ(idle.ReadResponse(), 201);
   ::kill(server.pid(), SIGTERM);
   EXPECT_TRUE(idle.WaitClosed(std::chrono::seconds(10)));  // between requests: closed
-  ASSERT_TRUE(busy.Send(request.substr(half)));            // mid-request: finished
+  ASSERT_TRUE(busy.Send(body));                            // mid-request: finished
   std::string raw;
   EXPECT_EQ(busy.ReadResponse(&raw), 201);
   EXPECT_NE(raw.find("Connection: close"), std::string::npos) << raw;
