@@ -86,7 +86,8 @@ Status MakeDir(const std::string& path, int mode) {
   if (::mkdir(path.c_str(), static_cast<mode_t>(mode)) == 0 || errno == EEXIST) {
     struct stat st;
     if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) return Status::Ok();
-    return Status::CannotCreate("cannot create directory " + path + ": exists and is not a directory");
+    return Status::CannotCreate("cannot create directory " + path +
+                                ": exists and is not a directory");
   }
   Status status = ErrnoStatus("cannot create directory " + path, errno);
   return status.code() == Code::kIoError ? Status::CannotCreate(status.message()) : status;

@@ -14,9 +14,9 @@ namespace logroute {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : state_(std::move(value)) {}        // NOLINT(google-explicit-constructor)
   Result(Status status) : state_(std::move(status)) {  // NOLINT(google-explicit-constructor)
-    if (std::get<Status>(state_).ok()) std::abort();  // an OK Status carries no value
+    if (std::get<Status>(state_).ok()) std::abort();   // an OK Status carries no value
   }
 
   bool ok() const { return std::holds_alternative<T>(state_); }

@@ -66,8 +66,8 @@ Status ErrnoStatus(std::string_view what, int err);
 }  // namespace logroute
 
 // Evaluates an expression returning Status and returns it from the caller when not OK.
-#define LOGROUTE_RETURN_IF_ERROR(expr)          \
-  do {                                          \
-    ::logroute::Status status_macro_ = (expr);  \
+#define LOGROUTE_RETURN_IF_ERROR(expr)             \
+  do {                                             \
+    ::logroute::Status status_macro_ = (expr);     \
     if (!status_macro_.ok()) return status_macro_; \
   } while (false)

@@ -24,7 +24,7 @@ struct ChainConfig {
   std::vector<std::string> routes;
   // The original service's routes; operators may clear them.
   std::vector<std::string> default_routes = {"login=logs", "logout=logs"};
-  std::string unrouted_policy = "reject";  // reject | store | drop
+  std::string unrouted_policy = "reject";          // reject | store | drop
   std::string unrouted_table = "unrouted_events";  // the catch-all table of `store`
 };
 

@@ -54,7 +54,7 @@ class EventParser {
   bool RememberKey(const std::string& name);
 
   FieldErrors errors_;
-  std::vector<std::string> seen_keys_;             // the first few keys: a scan is cheapest
+  std::vector<std::string> seen_keys_;            // the first few keys: a scan is cheapest
   std::unordered_set<std::string> seen_key_set_;  // all keys, once there are more
 };
 

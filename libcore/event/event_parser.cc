@@ -182,10 +182,14 @@ class SaxHandler {
 
   static const char* FieldName(Field field) {
     switch (field) {
-      case Field::kUnixTs: return "unix_ts";
-      case Field::kUserId: return "user_id";
-      case Field::kEventName: return "event_name";
-      case Field::kIgnored: break;
+      case Field::kUnixTs:
+        return "unix_ts";
+      case Field::kUserId:
+        return "user_id";
+      case Field::kEventName:
+        return "event_name";
+      case Field::kIgnored:
+        break;
     }
     return "";
   }
@@ -219,9 +223,9 @@ class SaxHandler {
     if (depth_ == 0) return TopLevel(kind);
     if (depth_ == 1 && field_ != Field::kIgnored) {
       const bool wants_string = field_ == Field::kEventName;
-      AddError(FieldName(field_), std::string(wants_string ? "expected a string, got "
-                                                           : "expected an integer, got ") +
-                                      kind);
+      AddError(FieldName(field_),
+               std::string(wants_string ? "expected a string, got " : "expected an integer, got ") +
+                   kind);
     }
     return true;
   }
@@ -238,8 +242,10 @@ class SaxHandler {
         event_->user_id = value;
         have_ |= kHaveUserId;
         return true;
-      case Field::kEventName: return Scalar("a number");
-      case Field::kIgnored: return true;
+      case Field::kEventName:
+        return Scalar("a number");
+      case Field::kIgnored:
+        return true;
     }
     return true;
   }
@@ -261,8 +267,8 @@ class SaxHandler {
     size_t chars = 0;  // code points: every byte that is not a UTF-8 continuation byte
     for (char c : value) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
     if (chars > kMaxEventNameChars) {
-      AddError("event_name", "longer than " + std::to_string(kMaxEventNameChars) +
-                                 " characters (" + std::to_string(chars) + ")");
+      AddError("event_name", "longer than " + std::to_string(kMaxEventNameChars) + " characters (" +
+                                 std::to_string(chars) + ")");
       return true;
     }
     event_->event_name.swap(value);  // the lexer's buffer becomes ours, no copy

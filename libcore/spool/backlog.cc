@@ -53,7 +53,8 @@ bool IsHeld(const std::set<FileId>& held, const std::string& path) {
 // not an error: the file is simply not there any more.
 Status CountFile(const std::string& path, FileCounts* counts) {
   UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot open " + path, errno);
+  if (!fd.valid())
+    return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot open " + path, errno);
   static thread_local std::string buffer(1 << 20, '\0');
   uint64_t complete_bytes = 0, offset = 0;
   bool first_line = true;
@@ -76,8 +77,8 @@ Status CountFile(const std::string& path, FileCounts* counts) {
         first_line = false;
       }
     }
-    for (const char* p = data; (p = static_cast<const char*>(
-                                    std::memchr(p, '\n', size - static_cast<size_t>(p - data))));
+    for (const char* p = data;
+         (p = static_cast<const char*>(std::memchr(p, '\n', size - static_cast<size_t>(p - data))));
          ++p) {
       ++counts->events;
       complete_bytes = offset + static_cast<uint64_t>(p - data) + 1;
@@ -95,7 +96,8 @@ void MergeOldest(int64_t ts, int64_t* oldest) {
 Status MeasureRejects(const Spool& spool, RejectsBacklog* rejects) {
   const std::string dir_path = spool.RejectsDir();
   DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr) return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot list " + dir_path, errno);
+  if (dir == nullptr)
+    return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot list " + dir_path, errno);
   std::vector<std::string> names;
   while (const dirent* entry = ::readdir(dir)) {
     std::string_view name = entry->d_name;

@@ -5,8 +5,8 @@
 
 namespace logroute::spool {
 
-void AppendRejectEntry(std::string_view source, std::string_view position,
-                       std::string_view reason, std::string_view data, std::string* out) {
+void AppendRejectEntry(std::string_view source, std::string_view position, std::string_view reason,
+                       std::string_view data, std::string* out) {
   AppendEscapedBytes(source, out);
   out->push_back('\t');
   AppendEscapedBytes(position, out);

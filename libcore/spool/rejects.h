@@ -16,8 +16,8 @@
 
 namespace logroute::spool {
 
-void AppendRejectEntry(std::string_view source, std::string_view position,
-                       std::string_view reason, std::string_view data, std::string* out);
+void AppendRejectEntry(std::string_view source, std::string_view position, std::string_view reason,
+                       std::string_view data, std::string* out);
 
 // Writes `entries` as rejects/<stem>.rej, durably.
 Status WriteRejects(const Spool& spool, std::string_view stem, std::string_view entries);

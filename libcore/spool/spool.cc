@@ -36,8 +36,8 @@ Result<std::string> NewSpoolId() {
   return id;
 }
 
-Status ParseIdentity(const std::string& path, const std::string& text, std::string* id,
-                     int* shards, int* format) {
+Status ParseIdentity(const std::string& path, const std::string& text, std::string* id, int* shards,
+                     int* format) {
   std::istringstream lines(text);
   std::string key, value;
   while (lines >> key >> value) {
@@ -48,7 +48,8 @@ Status ParseIdentity(const std::string& path, const std::string& text, std::stri
   const bool id_ok = !id->empty() && id->size() <= 64 &&
                      id->find_first_not_of("0123456789abcdef") == std::string::npos;
   if (!id_ok || *shards < 1 || *shards > kMaxShards) {
-    return Status::DataError(path + " is damaged: it must hold 'id <hex>', 'shards <1-256>' and 'format' lines");
+    return Status::DataError(
+        path + " is damaged: it must hold 'id <hex>', 'shards <1-256>' and 'format' lines");
   }
   return Status::Ok();
 }

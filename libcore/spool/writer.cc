@@ -143,8 +143,10 @@ Status SpoolWriter::WaitDurable(const AppendTicket& ticket) {
     lock.lock();
     file.syncing = false;
     syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (rc != 0) file.sync_error = ErrnoStatus("cannot sync the spool", err);
-    else file.durable = std::max(file.durable, target);
+    if (rc != 0)
+      file.sync_error = ErrnoStatus("cannot sync the spool", err);
+    else
+      file.durable = std::max(file.durable, target);
     file.synced.notify_all();
   }
   return Status::Ok();

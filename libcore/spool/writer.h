@@ -43,8 +43,7 @@ struct AppendTicket {
 
 class SpoolWriter {
  public:
-  static Result<std::unique_ptr<SpoolWriter>> Open(const Spool& spool,
-                                                   const WriterOptions& options,
+  static Result<std::unique_ptr<SpoolWriter>> Open(const Spool& spool, const WriterOptions& options,
                                                    Env* env = Env::Default());
   ~SpoolWriter();
 

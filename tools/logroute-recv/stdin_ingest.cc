@@ -30,9 +30,13 @@ class Ingestor {
     if (!parser_.Parse(line, &event_)) return Bad(event::FormatErrors(parser_.errors()));
     chain::Decision decision = chain_.Handle(event_);
     switch (decision.action) {
-      case chain::Decision::Action::kReject: return Bad(decision.reason);
-      case chain::Decision::Action::kDrop: ++stats_->dropped; return Status::Ok();
-      case chain::Decision::Action::kRoute: break;
+      case chain::Decision::Action::kReject:
+        return Bad(decision.reason);
+      case chain::Decision::Action::kDrop:
+        ++stats_->dropped;
+        return Status::Ok();
+      case chain::Decision::Action::kRoute:
+        break;
     }
     spool::AppendRecord(event_, decision.table, recv_ts, &batch_);
     ++batch_stats_.accepted;
@@ -97,9 +101,9 @@ class Ingestor {
 }  // namespace
 
 std::string IngestStats::Summary() const {
-  std::string text = "accepted=" + std::to_string(accepted) + " rejected=" +
-                     std::to_string(rejected) + " dropped=" + std::to_string(dropped) +
-                     " lines=" + std::to_string(lines) + " tables=";
+  std::string text =
+      "accepted=" + std::to_string(accepted) + " rejected=" + std::to_string(rejected) +
+      " dropped=" + std::to_string(dropped) + " lines=" + std::to_string(lines) + " tables=";
   for (size_t i = 0; i < per_table.size(); ++i) {
     if (i > 0) text += ',';
     text += per_table[i].first + ":" + std::to_string(per_table[i].second);
@@ -145,7 +149,8 @@ Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& write
 
     if (at_eof) {
       if (begin < end && !skipping_long_line) {  // a last line without LF is still a line
-        LOGROUTE_RETURN_IF_ERROR(ingestor.Line(std::string_view(buffer.data() + begin, end - begin), recv_ts));
+        LOGROUTE_RETURN_IF_ERROR(
+            ingestor.Line(std::string_view(buffer.data() + begin, end - begin), recv_ts));
       }
       return ingestor.Flush();
     }

@@ -28,8 +28,8 @@ struct IngestOptions {
 struct IngestStats {
   uint64_t lines = 0;
   uint64_t accepted = 0;
-  uint64_t rejected = 0;  // invalid, or refused by the chain
-  uint64_t dropped = 0;   // taken by the unrouted `drop` policy
+  uint64_t rejected = 0;                                    // invalid, or refused by the chain
+  uint64_t dropped = 0;                                     // taken by the unrouted `drop` policy
   std::vector<std::pair<std::string, uint64_t>> per_table;  // in order of first use
 
   // "accepted=3 rejected=1 dropped=0 lines=4 tables=logs:3"
@@ -40,7 +40,6 @@ struct IngestStats {
 // event is in the spool (synced, with fsync on); DataError (exit 65) on a bad
 // line in strict mode; the spool's error when appending fails.
 Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& writer,
-                    const IngestOptions& options, IngestStats* stats,
-                    Env* env = Env::Default());
+                    const IngestOptions& options, IngestStats* stats, Env* env = Env::Default());
 
 }  // namespace logroute::recv

@@ -14,9 +14,12 @@ class UnroutedHandler final : public Handler {
 
   Decision Handle(const event::Event& event) const override {
     switch (action_) {
-      case Decision::Action::kRoute: return {action_, table_, {}};
-      case Decision::Action::kDrop: return {action_, {}, {}};
-      case Decision::Action::kReject: break;
+      case Decision::Action::kRoute:
+        return {action_, table_, {}};
+      case Decision::Action::kDrop:
+        return {action_, {}, {}};
+      case Decision::Action::kReject:
+        break;
     }
     std::string reason = "event_name: no route for ";
     event::AppendJsonString(event.event_name, &reason);  // quoted and escaped: safe in any log
@@ -26,9 +29,12 @@ class UnroutedHandler final : public Handler {
 
   std::string Describe() const override {
     switch (action_) {
-      case Decision::Action::kRoute: return "unrouted store -> " + table_;
-      case Decision::Action::kDrop: return "unrouted drop";
-      case Decision::Action::kReject: break;
+      case Decision::Action::kRoute:
+        return "unrouted store -> " + table_;
+      case Decision::Action::kDrop:
+        return "unrouted drop";
+      case Decision::Action::kReject:
+        break;
     }
     return "unrouted reject";
   }
