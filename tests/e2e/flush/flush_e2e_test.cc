@@ -19,6 +19,7 @@ namespace logroute::testing::flush {
 namespace {
 
 using ::testing::HasSubstr;
+using std::string_literals::operator""s;
 
 const std::vector<std::string> kNames = {"login", "logout", "signup", "purchase"};
 const std::vector<std::string> kRoutes = {"--route", "signup=signups", "--route",
@@ -97,6 +98,24 @@ TEST_P(FlushBothSinks, MovesEveryEventOnceIntoItsTable) {
   EXPECT_THAT(r.err, HasSubstr("segments=0 rows=0"));
   EXPECT_EQ(db_->Read(kTables), expected);
   EXPECT_EQ(db_->LedgerRows(), segments);
+}
+
+TEST_P(FlushBothSinks, OddEventNamesArriveByteIdentical) {
+  const std::vector<std::string> names = {"it's \"quoted\"",         "back\\slash\\", "tab\there",
+                                          "new\nline\r\n",           "100%_done",     "ünïcødé 🚀",
+                                          "'); DROP TABLE logs; --", "nul\0byte"s,    "\\N",
+                                          std::string(255, 'z')};
+  const std::vector<Ev> events = MakeEvents(names.size() * 3, 1, names);
+  ASSERT_EQ(Recv(spool_, events, {"--unrouted", "store", "--unrouted-table", "misc"}),
+            events.size());
+  RunResult r = FlushNow();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = db_->Query("SELECT user_id, event_name FROM misc ORDER BY user_id");
+  ASSERT_EQ(rows.size(), events.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    EXPECT_EQ(rows[i][0], std::to_string(events[i].user_id));
+    EXPECT_EQ(rows[i][1], events[i].name) << "user_id " << events[i].user_id;
+  }
 }
 
 // Overwrites line `number` (1-based) of `path` by what `edit` makes of it.
