@@ -157,19 +157,34 @@ class MysqlSink final : public Sink {
                                    " event_name VARCHAR(255) NOT NULL)"
                                    " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
     LOGROUTE_RETURN_IF_ERROR(
-        Query("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+        Query("SELECT COLUMN_NAME, IS_NULLABLE = 'NO' AND COLUMN_DEFAULT IS NULL AND EXTRA NOT"
+              " LIKE '%auto_increment%' AND EXTRA NOT LIKE '%GENERATED%'"
+              " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
               " AND TABLE_NAME = '" +
               name + "'"));
     std::set<std::string> columns;
+    std::string unfillable;  // a column we do not fill that refuses to be left out
     MYSQL_RES* result = mysql_store_result(mysql_);
     if (result == nullptr) return Error("cannot read the columns of " + name);
-    while (MYSQL_ROW row = mysql_fetch_row(result)) columns.insert(row[0]);
+    while (MYSQL_ROW row = mysql_fetch_row(result)) {
+      columns.insert(row[0]);
+      const std::string_view column = row[0];
+      if (row[1] != nullptr && row[1][0] == '1' && column != "unix_ts" && column != "user_id" &&
+          column != "event_name") {
+        unfillable = column;
+      }
+    }
     mysql_free_result(result);
     for (const char* required : {"unix_ts", "user_id", "event_name"}) {
       if (columns.count(required) == 0) {
         return Status::Usage(dsn_.text + ": table " + name + " has no column " + required +
                              " (needs unix_ts, user_id, event_name)");
       }
+    }
+    if (!unfillable.empty()) {
+      // Every row would be refused and, one by one, rejected: a setup error instead.
+      return Status::Usage(dsn_.text + ": table " + name + " has column " + unfillable +
+                           " NOT NULL without a default; no row could be inserted");
     }
     ensured_.insert(name);
     return Status::Ok();
