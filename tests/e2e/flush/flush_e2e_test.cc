@@ -221,6 +221,28 @@ TEST_P(FlushBothSinks, TableMissingAColumnIsNamedAndNothingIsLost) {
   EXPECT_EQ(StatTotals(spool_), SpoolTotals{});
 }
 
+// A table no row can go into (a column of its own that is NOT NULL with no
+// default) is a configuration error like a missing column: rejecting every
+// row one by one would empty the spool into rejects/.
+TEST_P(FlushBothSinks, TableWithARequiredColumnOfItsOwnIsNamedAndNothingIsRejected) {
+  ASSERT_EQ(
+      db_->TryExec(CreateTableSql("logs",
+                                  "created_at DATETIME NOT NULL, unix_ts BIGINT NOT NULL,"
+                                  " user_id BIGINT NOT NULL, event_name VARCHAR(255) NOT NULL")),
+      "");
+  const std::vector<Ev> events = MakeEvents(300, 7000);
+  ASSERT_EQ(Recv(spool_, events), events.size());
+  const SpoolTotals before = StatTotals(spool_);
+
+  RunResult r = FlushNow();
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("table logs has column created_at NOT NULL without a default"));
+  const SpoolTotals after = StatTotals(spool_);
+  EXPECT_EQ(after.events, before.events);
+  EXPECT_EQ(after.reject_entries, 0u);
+  EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "0");
+}
+
 TEST_P(FlushBothSinks, OnlyRowsTheDatabaseRefusesAreRejected) {
   // MariaDB: a narrower column than ours, refused under the sink's strict mode.
   // SQLite has no column widths; a CHECK constraint refuses the same rows.
