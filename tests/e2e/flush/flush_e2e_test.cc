@@ -62,7 +62,8 @@ class FlushBothSinks : public ::testing::TestWithParam<std::string> {
   std::string spool_;
 };
 
-INSTANTIATE_TEST_SUITE_P(Sinks, FlushBothSinks, ::testing::Values("sqlite", "mariadb"));
+INSTANTIATE_TEST_SUITE_P(Sinks, FlushBothSinks,
+                         ::testing::Values("sqlite", "mariadb", "mariadb_insert"));
 
 TEST_P(FlushBothSinks, MovesEveryEventOnceIntoItsTable) {
   const std::vector<Ev> events = MakeEvents(6000, 1000, kNames);

@@ -316,10 +316,12 @@ class SqliteDb final : public TargetDb {
 
 class MariaDb final : public TargetDb {
  public:
-  explicit MariaDb(const MariaDbServer& server)
-      : owned_(std::make_unique<TestDatabase>(server)), db_(*owned_) {}
+  MariaDb(const MariaDbServer& server, std::string dsn_suffix)
+      : owned_(std::make_unique<TestDatabase>(server)),
+        db_(*owned_),
+        dsn_suffix_(std::move(dsn_suffix)) {}
   explicit MariaDb(const TestDatabase& db) : db_(db) {}
-  std::string Dsn() const override { return db_.SocketDsn(); }
+  std::string Dsn() const override { return db_.SocketDsn() + dsn_suffix_; }
   std::vector<std::string> Env() const override { return {db_.PasswordEnv()}; }
   bool is_mariadb() const override { return true; }
   std::vector<std::vector<std::string>> Query(const std::string& sql) const override {
@@ -330,6 +332,7 @@ class MariaDb final : public TargetDb {
  private:
   std::unique_ptr<TestDatabase> owned_;
   const TestDatabase& db_;
+  std::string dsn_suffix_;
 };
 
 }  // namespace
@@ -339,7 +342,7 @@ std::unique_ptr<TargetDb> MakeSqliteDb(const std::string& path) {
 }
 
 std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server) {
-  return std::make_unique<MariaDb>(server);
+  return std::make_unique<MariaDb>(server, "");
 }
 
 std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string& database,
@@ -365,6 +368,9 @@ std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db) { return std::make_uniq
 
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir) {
   if (kind == "mariadb") return MakeMariaDb(TestServer());
+  if (kind == "mariadb_insert") {  // the multi-row INSERT path instead of LOAD DATA LOCAL
+    return std::make_unique<MariaDb>(TestServer(), "&bulk=insert");
+  }
   return MakeSqliteDb(dir + "/events.db");
 }
 

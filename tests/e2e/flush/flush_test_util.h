@@ -117,7 +117,8 @@ std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string
                                   const std::string& sql);
 // A view of `db`, which must outlive it.
 std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db);
-// "sqlite" or "mariadb": the parameter of the tests that run against both.
+// "sqlite", "mariadb" or "mariadb_insert" (the DSN's bulk=insert): the
+// parameter of the tests that run against every sink.
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir);
 
 }  // namespace logroute::testing::flush
