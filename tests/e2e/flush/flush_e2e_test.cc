@@ -5,7 +5,6 @@
 #include <sys/stat.h>
 
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <thread>
 
@@ -304,11 +303,12 @@ TEST_P(FlushBothSinks, SeveralFlushersAtOnceInsertEachSegmentOnce) {
     pids.push_back(Spawn(FlushArgv(spool_, db_->Dsn()), dir_.Path("out" + std::to_string(i)),
                          dir_.Path("err" + std::to_string(i)), WithEnv(db_->Env())));
   }
-  uint64_t committed = 0;
+  std::vector<int> statuses;
+  for (pid_t pid : pids) statuses.push_back(Wait(pid));
+  uint64_t committed = 0;  // by each flusher's summary line
   for (size_t i = 0; i < pids.size(); ++i) {
-    const std::string err = ReadFileOrDie(dir_.Path("err" + std::to_string(i)));
-    EXPECT_EQ(Wait(pids[i]), 0) << ReadFileOrDie(dir_.Path("err" + std::to_string(i)));
     const std::string log = ReadFileOrDie(dir_.Path("err" + std::to_string(i)));
+    EXPECT_EQ(statuses[i], 0) << log;
     const size_t at = log.find("segments=");
     ASSERT_NE(at, std::string::npos) << log;
     committed += std::stoull(log.substr(at + 9));
