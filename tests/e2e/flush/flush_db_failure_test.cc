@@ -89,6 +89,29 @@ TEST_F(FlushDbFailure, UnreachableDatabaseExits75AndKeepsEverySegment) {
   EXPECT_EQ(Rows(), events_.size());
 }
 
+TEST_F(FlushDbFailure, LoopKeepsRetryingAnUnreachableDatabaseUntilSigterm) {
+  const std::string dsn =
+      "mysql://logroute@127.0.0.1:" + std::to_string(ClosedPort()) + "/" + db_->name();
+  const pid_t pid = Spawn(FlushArgv(spool_, dsn, {"--loop", "--interval", "0.1"}), dir_.Path("out"),
+                          dir_.Path("err"), CleanEnv({db_->PasswordEnv()}));
+  // Until a few passes have failed.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = ReadFileOrDie(dir_.Path("err"));
+    size_t failures = 0;
+    for (size_t at = log.find("cannot connect"); at != std::string::npos;
+         at = log.find("cannot connect", at + 1)) {
+      ++failures;
+    }
+    if (failures >= 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(Wait(pid), 0) << ReadFileOrDie(dir_.Path("err"));
+  EXPECT_THAT(ReadFileOrDie(dir_.Path("err")), HasSubstr("Stopped by signal"));
+  EXPECT_EQ(StatTotals(spool_), before_);
+}
+
 TEST_F(FlushDbFailure, RefusedPasswordExits77AndIsNeverShown) {
   const std::string wrong = "Wrong-Secret-4242";
   for (const std::string& dsn : {db_->TcpDsn(), db_->SocketDsn()}) {
