@@ -122,7 +122,9 @@ class MysqlSink final : public Sink {
 
     std::string password;
     if (!options_.password_file.empty()) {
-      LOGROUTE_ASSIGN_OR_RETURN(password, ReadFile(options_.password_file));
+      Result<std::string> read = ReadFile(options_.password_file);
+      if (!read.ok()) return read.status().Wrap("--password-file");
+      password = std::move(read).value();
       while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {
         password.pop_back();
       }
