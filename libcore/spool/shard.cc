@@ -43,7 +43,85 @@ Result<uint64_t> NextSequence(const Spool& spool, int shard, int seq_fd) {
   return std::max(next, highest + 1);
 }
 
+std::string PendingPath(const Spool& spool, int shard) {
+  return spool.ShardDir(shard) + "/pending";
+}
+
+struct Pending {
+  uint64_t inode = 0;
+  uint64_t offset = 0;
+  uint64_t length = 0;
+};
+
+// The last append's record; nullopt when there is none (or it cannot be parsed).
+Result<std::optional<Pending>> ReadPending(const Spool& spool, int shard) {
+  const std::string path = PendingPath(spool, shard);
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return std::optional<Pending>();
+    return ErrnoStatus("cannot open " + path, errno);
+  }
+  char text[96];
+  const ssize_t n = ::pread(fd.get(), text, sizeof text - 1, 0);
+  if (n < 0) return ErrnoStatus("cannot read " + path, errno);
+  text[n] = '\0';
+  unsigned long long inode, offset, length;
+  if (std::sscanf(text, "%llu %llu %llu", &inode, &offset, &length) != 3) {
+    return std::optional<Pending>();
+  }
+  return std::optional<Pending>(Pending{inode, offset, length});
+}
+
+// Moves the bytes of `fd` from `keep` on (`tail`) to rejects/ and truncates the file to `keep`.
+Result<off_t> MoveTailAside(const Spool& spool, int shard, int fd, off_t keep,
+                            std::string_view tail, const std::string& reason) {
+  timespec now;
+  ::clock_gettime(CLOCK_REALTIME, &now);
+  const std::string stem = spool.ShardName(shard) + ".torn." + std::to_string(now.tv_sec) +
+                           std::to_string(now.tv_nsec) + "." + std::to_string(::getpid());
+  std::string entry;
+  AppendRejectEntry(spool.ShardName(shard) + "/active", "byte " + std::to_string(keep), reason,
+                    tail, &entry);
+  LOGROUTE_RETURN_IF_ERROR(WriteRejects(spool, stem, entry));
+  if (::ftruncate(fd, keep) != 0) {
+    return ErrnoStatus("cannot truncate the torn tail of " + spool.ActivePath(shard), errno);
+  }
+  return keep;
+}
+
+// The bytes [from, to) of `fd`.
+Result<std::string> ReadRange(const Spool& spool, int shard, int fd, off_t from, off_t to) {
+  std::string data(static_cast<size_t>(to - from), '\0');
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n =
+        ::pread(fd, data.data() + done, data.size() - done, from + static_cast<off_t>(done));
+    if (n <= 0) return ErrnoStatus("cannot read " + spool.ActivePath(shard), n < 0 ? errno : EIO);
+    done += static_cast<size_t>(n);
+  }
+  return data;
+}
+
 }  // namespace
+
+Result<PendingFile> PendingFile::Open(const Spool& spool, int shard) {
+  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(PendingPath(spool, shard), O_RDWR | O_CREAT));
+  return PendingFile(std::move(fd));
+}
+
+Status PendingFile::Record(ino_t inode, off_t offset, size_t length) const {
+  // Fixed width, one write at offset 0 within a page: a kill leaves the old
+  // record or the new one, never a mix. No sync: it serves process crashes,
+  // and the page cache outlives those.
+  char text[64];
+  const int n = std::snprintf(
+      text, sizeof text, "%020llu %020llu %020llu\n", static_cast<unsigned long long>(inode),
+      static_cast<unsigned long long>(offset), static_cast<unsigned long long>(length));
+  if (::pwrite(fd_.get(), text, static_cast<size_t>(n), 0) != n) {
+    return ErrnoStatus("cannot write the shard's pending file", errno);
+  }
+  return Status::Ok();
+}
 
 Result<ShardLockFile> ShardLockFile::Open(const Spool& spool, int shard) {
   LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(spool.LockPath(shard), O_RDWR | O_CREAT));
@@ -52,6 +130,20 @@ Result<ShardLockFile> ShardLockFile::Open(const Spool& spool, int shard) {
 
 Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size) {
   if (size == 0) return size;
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<Pending> pending, ReadPending(spool, shard));
+  struct stat st;
+  if (::fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + spool.ActivePath(shard), errno);
+  if (pending && pending->inode == static_cast<uint64_t>(st.st_ino) &&
+      pending->offset < static_cast<uint64_t>(size) &&
+      static_cast<uint64_t>(size) < pending->offset + pending->length) {
+    // The last append to this file stopped short: even if the cut fell on a
+    // line end, its records are a part of one batch, which lands whole or not at all.
+    const auto keep = static_cast<off_t>(pending->offset);
+    LOGROUTE_ASSIGN_OR_RETURN(std::string tail, ReadRange(spool, shard, fd, keep, size));
+    return MoveTailAside(spool, shard, fd, keep, tail,
+                         "torn tail: a writer stopped mid-batch (" + std::to_string(size - keep) +
+                             " of " + std::to_string(pending->length) + " bytes written)");
+  }
   char last;
   if (::pread(fd, &last, 1, size - 1) != 1) {
     return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
@@ -79,20 +171,9 @@ Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size) 
     keep = from;
   }
 
-  timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  const std::string stem = spool.ShardName(shard) + ".torn." + std::to_string(now.tv_sec) +
-                           std::to_string(now.tv_nsec) + "." + std::to_string(::getpid());
-  std::string entry;
-  AppendRejectEntry(spool.ShardName(shard) + "/active", "byte " + std::to_string(keep),
-                    "torn tail: a writer stopped mid-record (" + std::to_string(tail.size()) +
-                        " bytes without a line end)",
-                    tail, &entry);
-  LOGROUTE_RETURN_IF_ERROR(WriteRejects(spool, stem, entry));
-  if (::ftruncate(fd, keep) != 0) {
-    return ErrnoStatus("cannot truncate the torn tail of " + spool.ActivePath(shard), errno);
-  }
-  return keep;
+  return MoveTailAside(spool, shard, fd, keep, tail,
+                       "torn tail: a writer stopped mid-record (" + std::to_string(tail.size()) +
+                           " bytes without a line end)");
 }
 
 Result<std::optional<uint64_t>> SealActiveLocked(const Spool& spool, int shard) {

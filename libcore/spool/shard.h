@@ -25,9 +25,28 @@ class ShardLockFile {
   UniqueFd fd_;
 };
 
-// Caller holds the shard lock. If the file open as `fd` (of `size` bytes) does
-// not end in LF, a writer died mid-write: the bytes after the last LF go to
-// rejects/ with the reason, and the file is truncated to its last whole record.
+// The shard's `pending` file: before each append, under the shard lock, a
+// writer records there which bytes of `active` it is about to write. A kill
+// can cut a write(2) at any page boundary, also right after a line end: then
+// only this record tells that the whole records before the cut belong to a
+// batch that did not land whole. Opened (created) on first use.
+class PendingFile {
+ public:
+  static Result<PendingFile> Open(const Spool& spool, int shard);
+  // Caller holds the shard lock: `length` bytes are about to be appended at
+  // `offset` of the `active` file whose inode is `inode`.
+  Status Record(ino_t inode, off_t offset, size_t length) const;
+
+ private:
+  explicit PendingFile(UniqueFd fd) : fd_(std::move(fd)) {}
+  UniqueFd fd_;
+};
+
+// Caller holds the shard lock. Repairs what a writer that died mid-write left
+// at the end of the file open as `fd` (of `size` bytes): if `pending` says the
+// last append to this file stopped short, all of its bytes; otherwise, if the
+// file does not end in LF, the bytes after the last LF. They go to rejects/
+// with the reason ("torn tail: ..."), and the file is truncated before them.
 // Returns the file's size afterwards.
 Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size);
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <random>
 
 #include <spdlog/spdlog.h>
@@ -34,6 +35,7 @@ struct SpoolWriter::Shard {
   explicit Shard(ShardLockFile lock) : lock_file(std::move(lock)) {}
   std::mutex mu;  // flock is per open file, so threads of one process need this too
   ShardLockFile lock_file;
+  std::optional<PendingFile> pending;  // opened on the first append
   std::shared_ptr<ActiveFile> active;
 };
 
@@ -89,6 +91,11 @@ Status SpoolWriter::AppendToShard(Shard& shard, int index, std::string_view reco
 
     ActiveFile& file = *shard.active;
     LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool_, index, file.fd.get(), st.st_size));
+    if (!shard.pending) {
+      LOGROUTE_ASSIGN_OR_RETURN(PendingFile pending, PendingFile::Open(spool_, index));
+      shard.pending.emplace(std::move(pending));
+    }
+    LOGROUTE_RETURN_IF_ERROR(shard.pending->Record(file.inode, size, records.size()));
     Status written = WriteAll(env_, file.fd.get(), records, path);
     if (!written.ok()) {
       // All or nothing: cut what part of the batch landed. Should this fail
