@@ -4,7 +4,7 @@
 //   mysql://[USER@]localhost/DB?socket=PATH
 //
 // Keys: socket, ssl-mode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA,
-// VERIFY_IDENTITY), ssl-ca, ssl-cert, ssl-key, bulk (load | insert). A password
+// VERIFY_IDENTITY), ssl-ca, ssl-cert, ssl-key, bulk (array | load | insert). A password
 // in the DSN is refused: it would show in `ps` and in logs. It comes from
 // MYSQL_PWD, the option files or --password-file.
 #pragma once

@@ -1,26 +1,22 @@
 // mysql://… — the production sink, through MariaDB Connector/C (libmysqlclient's API).
 //
-// Bulk path: LOAD DATA LOCAL INFILE fed from memory by a local-infile handler.
-// The spool already stores event names with LOAD DATA's escapes, so a row is
-// three fields copied as they are. LOCAL turns data errors into warnings, so
-// any warning fails the Insert (DataError) and flush bisects with savepoints:
-// a refused value is never stored truncated. `?bulk=insert` selects multi-row
-// INSERT instead (bench/ compares the two).
-#include <errmsg.h>
+// This file holds the connection, the ledger, the tables and the transaction;
+// the rows go in through MysqlBulkWriter (mysql_bulk.h), which picks the
+// fastest bulk path the server supports. The session runs in strict mode, so
+// a value that does not fit is refused (and rejected with the reason by
+// flush), never stored truncated.
 #include <mysql.h>
 #include <mysqld_error.h>
 
 #include <algorithm>
-#include <charconv>
-#include <cstring>
+#include <memory>
 #include <set>
-
-#include <spdlog/spdlog.h>
 
 #include "libcore/base/file_util.h"
 #include "libcore/sink/dsn.h"
+#include "libcore/sink/mysql_bulk.h"
+#include "libcore/sink/mysql_error.h"
 #include "libcore/sink/sink.h"
-#include "libcore/spool/record.h"
 
 namespace logroute::sink {
 namespace {
@@ -28,81 +24,12 @@ namespace {
 constexpr unsigned kConnectTimeoutSeconds = 10;
 constexpr unsigned kReadWriteTimeoutSeconds = 300;
 
-Code ClassifyError(unsigned error) {
-  switch (error) {
-    case ER_ACCESS_DENIED_ERROR:
-    case ER_DBACCESS_DENIED_ERROR:
-    case ER_ACCESS_DENIED_NO_PASSWORD_ERROR:
-    case ER_TABLEACCESS_DENIED_ERROR:
-      return Code::kNoPermission;
-    case ER_BAD_DB_ERROR:
-      return Code::kUnavailable;
-    case ER_DATA_TOO_LONG:
-    case ER_TRUNCATED_WRONG_VALUE:
-    case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:
-    case ER_WARN_DATA_OUT_OF_RANGE:
-    case ER_BAD_NULL_ERROR:
-    case ER_DUP_ENTRY:
-    case ER_NO_REFERENCED_ROW_2:
-    case ER_ROW_IS_REFERENCED_2:
-    case WARN_DATA_TRUNCATED:
-    case ER_CONSTRAINT_FAILED:
-      return Code::kDataError;
-    case ER_NO_SUCH_TABLE:
-    case ER_BAD_FIELD_ERROR:
-      return Code::kUsage;
-    case ER_LOCK_WAIT_TIMEOUT:
-    case ER_LOCK_DEADLOCK:
-    case ER_CON_COUNT_ERROR:
-    case ER_SERVER_SHUTDOWN:
-    case ER_CONNECTION_KILLED:
-    case ER_OPTION_PREVENTS_STATEMENT:  // read-only during a failover
-      return Code::kTempFail;
-    default:
-      // Client-side errors (2000-2999): host down, connection lost, timeouts.
-      if (error >= 2000 && error < 3000) return Code::kTempFail;
-      return Code::kIoError;
-  }
-}
-
-// Feeds LOAD DATA LOCAL INFILE from a buffer (mysql_set_local_infile_handler).
-struct InfileSource {
-  std::string_view data;
-  size_t offset = 0;
-};
-
-int InfileInit(void** state, const char*, void* source) {
-  static_cast<InfileSource*>(source)->offset = 0;
-  *state = source;
-  return 0;
-}
-
-int InfileRead(void* state, char* buffer, unsigned int length) {
-  auto* source = static_cast<InfileSource*>(state);
-  const size_t n = std::min<size_t>(length, source->data.size() - source->offset);
-  std::memcpy(buffer, source->data.data() + source->offset, n);
-  source->offset += n;
-  return static_cast<int>(n);
-}
-
-void InfileEnd(void*) {}
-
-int InfileError(void*, char* message, unsigned int length) {
-  std::snprintf(message, length, "logroute infile source failed");
-  return CR_UNKNOWN_ERROR;
-}
-
-void AppendInt(int64_t value, std::string* out) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
-  out->append(digits, end);
-}
-
 class MysqlSink final : public Sink {
  public:
-  MysqlSink(MysqlDsn dsn, SinkOptions options)
-      : dsn_(std::move(dsn)), options_(std::move(options)) {}
+  MysqlSink(MysqlDsn dsn, SinkOptions options, BulkPath first_path)
+      : dsn_(std::move(dsn)), options_(std::move(options)), first_path_(first_path) {}
   ~MysqlSink() override {
+    bulk_.reset();  // its statements belong to the connection
     if (mysql_ != nullptr) mysql_close(mysql_);
   }
 
@@ -137,7 +64,7 @@ class MysqlSink final : public Sink {
                            socket.empty() ? nullptr : socket.c_str(), 0) == nullptr) {
       return Error("cannot connect");
     }
-    InstallInfileHandler();
+    bulk_ = std::make_unique<MysqlBulkWriter>(mysql_, dsn_.text, first_path_);
     // Strict mode on our session whatever the server's default: a value that
     // does not fit is refused (and rejected with the reason), never truncated.
     LOGROUTE_RETURN_IF_ERROR(
@@ -205,20 +132,7 @@ class MysqlSink final : public Sink {
   }
 
   Status Insert(std::string_view table, std::span<const Row> rows) override {
-    if (rows.empty()) return Status::Ok();
-    if (!use_load_data_) return InsertValues(table, rows);
-    Status loaded = LoadData(table, rows);
-    const unsigned error = mysql_errno(mysql_);
-    if (!loaded.ok() &&
-        (error == ER_NOT_ALLOWED_COMMAND || error == ER_LOAD_INFILE_CAPABILITY_DISABLED)) {
-      // MySQL 8 ships with local_infile=OFF: the same rows go in as INSERTs,
-      // slower but the same transaction, so nothing else changes.
-      spdlog::warn("The server refuses LOAD DATA LOCAL INFILE ({}); using multi-row INSERT",
-                   mysql_error(mysql_));
-      use_load_data_ = false;
-      return InsertValues(table, rows);
-    }
-    return loaded;
+    return bulk_->Insert(table, rows);
   }
 
   Status Savepoint() override { return Query("SAVEPOINT logroute_batch"); }
@@ -270,67 +184,6 @@ class MysqlSink final : public Sink {
     return Status::Ok();
   }
 
-  void InstallInfileHandler() {
-    mysql_set_local_infile_handler(mysql_, &InfileInit, &InfileRead, &InfileEnd, &InfileError,
-                                   &infile_);
-  }
-
-  Status LoadData(std::string_view table, std::span<const Row> rows) {
-    buffer_.clear();
-    for (const Row& row : rows) {
-      AppendInt(row.unix_ts, &buffer_);
-      buffer_.push_back('\t');
-      AppendInt(row.user_id, &buffer_);
-      buffer_.push_back('\t');
-      buffer_.append(row.escaped_name);  // the spool's escapes are LOAD DATA's
-      buffer_.push_back('\n');
-    }
-    infile_.data = buffer_;
-    LOGROUTE_RETURN_IF_ERROR(
-        Query("LOAD DATA LOCAL INFILE 'logroute-segment' INTO TABLE `" + std::string(table) +
-              "` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\'"
-              " LINES TERMINATED BY '\\n' (unix_ts, user_id, event_name)"));
-    if (mysql_affected_rows(mysql_) != rows.size() || mysql_warning_count(mysql_) > 0) {
-      return Status::DataError(dsn_.text + ": the server refused rows of " + std::string(table) +
-                               ": " + FirstWarning());
-    }
-    return Status::Ok();
-  }
-
-  Status InsertValues(std::string_view table, std::span<const Row> rows) {
-    buffer_ = "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name) VALUES ";
-    for (size_t i = 0; i < rows.size(); ++i) {
-      if (i > 0) buffer_.push_back(',');
-      buffer_.push_back('(');
-      AppendInt(rows[i].unix_ts, &buffer_);
-      buffer_.push_back(',');
-      AppendInt(rows[i].user_id, &buffer_);
-      buffer_.append(",'");
-      spool::UnescapeName(rows[i].escaped_name, &name_);
-      const size_t at = buffer_.size();
-      buffer_.resize(at + 2 * name_.size() + 1);
-      const unsigned long n =
-          mysql_real_escape_string(mysql_, buffer_.data() + at, name_.data(), name_.size());
-      buffer_.resize(at + n);
-      buffer_.append("')");
-    }
-    return Query(buffer_);
-  }
-
-  std::string FirstWarning() {
-    if (mysql_query(mysql_, "SHOW WARNINGS LIMIT 1") != 0) return "(warnings unreadable)";
-    MYSQL_RES* result = mysql_store_result(mysql_);
-    std::string text = "row count differs from what was sent";
-    if (result != nullptr) {
-      if (MYSQL_ROW row = mysql_fetch_row(result)) {
-        text = std::string(row[2] != nullptr ? row[2] : "") + " (" +
-               (row[1] != nullptr ? row[1] : "?") + ")";
-      }
-      mysql_free_result(result);
-    }
-    return text;
-  }
-
   static std::string KeyWhere(const SegmentKey& key) {
     return " WHERE spool_id = '" + key.spool_id + "' AND shard = " + std::to_string(key.shard) +
            " AND seq = " + std::to_string(key.seq);
@@ -342,20 +195,16 @@ class MysqlSink final : public Sink {
   }
 
   Status Error(const std::string& what) const {
-    const unsigned error = mysql_errno(mysql_);
-    return {ClassifyError(error), dsn_.text + ": " + what + ": " + mysql_error(mysql_) +
-                                      " (error " + std::to_string(error) + ")"};
+    return MysqlStatus(dsn_.text, what, mysql_errno(mysql_), mysql_error(mysql_));
   }
 
   MysqlDsn dsn_;
   SinkOptions options_;
   MYSQL* mysql_ = nullptr;
-  InfileSource infile_;
-  std::string buffer_;
-  std::string name_;
+  BulkPath first_path_ = BulkPath::kArray;
+  std::unique_ptr<MysqlBulkWriter> bulk_;
   std::set<std::string, std::less<>> ensured_;
   bool in_transaction_ = false;
-  bool use_load_data_ = dsn_.Param("bulk") != "insert";
 };
 
 }  // namespace
@@ -363,10 +212,15 @@ class MysqlSink final : public Sink {
 Result<std::unique_ptr<Sink>> NewMysqlSink(std::string_view dsn, const SinkOptions& options) {
   LOGROUTE_ASSIGN_OR_RETURN(MysqlDsn parsed, ParseMysqlDsn(dsn));
   const std::string bulk = parsed.Param("bulk");
-  if (!bulk.empty() && bulk != "load" && bulk != "insert") {
-    return Status::Usage("--db: bulk must be load or insert, not '" + bulk + "'");
+  BulkPath first = BulkPath::kArray;  // the fastest; it falls back by itself
+  if (bulk == "load") {
+    first = BulkPath::kLoad;
+  } else if (bulk == "insert") {
+    first = BulkPath::kInsert;
+  } else if (!bulk.empty() && bulk != "array") {
+    return Status::Usage("--db: bulk must be array, load or insert, not '" + bulk + "'");
   }
-  return std::unique_ptr<Sink>(new MysqlSink(std::move(parsed), options));
+  return std::unique_ptr<Sink>(new MysqlSink(std::move(parsed), options, first));
 }
 
 }  // namespace logroute::sink

@@ -101,8 +101,7 @@ std::string DecodeRecord(std::string_view line, Record* record) {
   return {};
 }
 
-void UnescapeName(std::string_view escaped, std::string* out) {
-  out->clear();
+void AppendUnescapedName(std::string_view escaped, std::string* out) {
   for (size_t i = 0; i < escaped.size(); ++i) {
     char c = escaped[i];
     if (c == '\\' && i + 1 < escaped.size()) {
@@ -125,6 +124,11 @@ void UnescapeName(std::string_view escaped, std::string* out) {
     }
     out->push_back(c);
   }
+}
+
+void UnescapeName(std::string_view escaped, std::string* out) {
+  out->clear();
+  AppendUnescapedName(escaped, out);
 }
 
 void AppendEscapedBytes(std::string_view bytes, std::string* out) {

@@ -35,6 +35,8 @@ std::string DecodeRecord(std::string_view line, Record* record);
 
 // The event name of a record, unescaped into *out (replacing its content).
 void UnescapeName(std::string_view escaped, std::string* out);
+// The same, appended to *out.
+void AppendUnescapedName(std::string_view escaped, std::string* out);
 
 // Escapes arbitrary bytes for one field of a text line (rejects files, logs):
 // backslash escapes for \ TAB LF CR, \xNN for other control bytes.

@@ -62,7 +62,7 @@ class FlushBothSinks : public ::testing::TestWithParam<std::string> {
 };
 
 INSTANTIATE_TEST_SUITE_P(Sinks, FlushBothSinks,
-                         ::testing::Values("sqlite", "mariadb", "mariadb_insert"));
+                         ::testing::Values("sqlite", "mariadb", "mariadb_load", "mariadb_insert"));
 
 TEST_P(FlushBothSinks, MovesEveryEventOnceIntoItsTable) {
   const std::vector<Ev> events = MakeEvents(6000, 1000, kNames);

@@ -368,9 +368,9 @@ std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db) { return std::make_uniq
 
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir) {
   if (kind == "mariadb") return MakeMariaDb(TestServer());
-  if (kind == "mariadb_insert") {  // the multi-row INSERT path instead of LOAD DATA LOCAL
-    return std::make_unique<MariaDb>(TestServer(), "&bulk=insert");
-  }
+  // The other bulk paths than the default array binding (libcore/sink/mysql_bulk.h).
+  if (kind == "mariadb_load") return std::make_unique<MariaDb>(TestServer(), "&bulk=load");
+  if (kind == "mariadb_insert") return std::make_unique<MariaDb>(TestServer(), "&bulk=insert");
   return MakeSqliteDb(dir + "/events.db");
 }
 

@@ -117,7 +117,7 @@ std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string
                                   const std::string& sql);
 // A view of `db`, which must outlive it.
 std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db);
-// "sqlite", "mariadb" or "mariadb_insert" (the DSN's bulk=insert): the
+// "sqlite", "mariadb" (array binding), "mariadb_load" or "mariadb_insert" (bulk=load|insert): the
 // parameter of the tests that run against every sink.
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir);
 

@@ -1,0 +1,214 @@
+#include "libcore/sink/mysql_bulk.h"
+
+#include <errmsg.h>
+#include <mysqld_error.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+
+#include "libcore/sink/mysql_error.h"
+#include "libcore/spool/record.h"
+
+namespace logroute::sink {
+namespace {
+
+using Source = MysqlBulkWriter::InfileSource;
+
+int InfileInit(void** state, const char*, void* source) {
+  static_cast<Source*>(source)->offset = 0;
+  *state = source;
+  return 0;
+}
+
+int InfileRead(void* state, char* buffer, unsigned int length) {
+  auto* source = static_cast<Source*>(state);
+  const size_t n = std::min<size_t>(length, source->data.size() - source->offset);
+  std::memcpy(buffer, source->data.data() + source->offset, n);
+  source->offset += n;
+  return static_cast<int>(n);
+}
+
+void InfileEnd(void*) {}
+
+int InfileError(void*, char* message, unsigned int length) {
+  std::snprintf(message, length, "logroute infile source failed");
+  return CR_UNKNOWN_ERROR;
+}
+
+// MariaDB 10.2+ executes one prepared statement for an array of rows; MySQL does not.
+bool ServerHasBulkProtocol(MYSQL* mysql) {
+  unsigned long capabilities = 0, extended = 0;
+  mariadb_get_infov(mysql, MARIADB_CONNECTION_SERVER_CAPABILITIES, &capabilities);
+  mariadb_get_infov(mysql, MARIADB_CONNECTION_EXTENDED_SERVER_CAPABILITIES, &extended);
+  return (capabilities & CLIENT_MYSQL) == 0 &&
+         (extended & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
+}
+
+void AppendInt(int64_t value, std::string* out) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
+  out->append(digits, end);
+}
+
+}  // namespace
+
+MysqlBulkWriter::MysqlBulkWriter(MYSQL* mysql, std::string context, BulkPath first)
+    : mysql_(mysql), context_(std::move(context)), path_(first) {
+  mysql_set_local_infile_handler(mysql_, &InfileInit, &InfileRead, &InfileEnd, &InfileError,
+                                 &infile_);
+}
+
+MysqlBulkWriter::~MysqlBulkWriter() {
+  for (auto& [table, statement] : statements_) mysql_stmt_close(statement);
+}
+
+Status MysqlBulkWriter::Insert(std::string_view table, std::span<const Row> rows) {
+  if (rows.empty()) return Status::Ok();
+  if (path_ == BulkPath::kArray) {
+    if (ServerHasBulkProtocol(mysql_)) return InsertArray(table, rows);
+    spdlog::info("The server has no bulk protocol (not MariaDB); using LOAD DATA LOCAL INFILE");
+    path_ = BulkPath::kLoad;
+  }
+  if (path_ == BulkPath::kLoad) {
+    Status loaded = LoadData(table, rows);
+    const unsigned error = mysql_errno(mysql_);
+    if (loaded.ok() ||
+        (error != ER_NOT_ALLOWED_COMMAND && error != ER_LOAD_INFILE_CAPABILITY_DISABLED)) {
+      return loaded;
+    }
+    // MySQL 8 ships with local_infile=OFF: the same rows go in as INSERTs,
+    // slower but in the same transaction, so nothing else changes.
+    spdlog::warn("The server refuses LOAD DATA LOCAL INFILE ({}); using multi-row INSERT",
+                 mysql_error(mysql_));
+    path_ = BulkPath::kInsert;
+  }
+  return InsertValues(table, rows);
+}
+
+Result<MYSQL_STMT*> MysqlBulkWriter::StatementFor(std::string_view table) {
+  if (auto it = statements_.find(table); it != statements_.end()) return it->second;
+  MYSQL_STMT* statement = mysql_stmt_init(mysql_);
+  if (statement == nullptr) return Status::Internal("mysql_stmt_init failed (out of memory)");
+  const std::string sql =
+      "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name) VALUES (?, ?, ?)";
+  if (mysql_stmt_prepare(statement, sql.data(), sql.size()) != 0) {
+    Status status = MysqlStatus(context_, "cannot prepare the insert into " + std::string(table),
+                                mysql_stmt_errno(statement), mysql_stmt_error(statement));
+    mysql_stmt_close(statement);
+    return status;
+  }
+  statements_.emplace(std::string(table), statement);
+  return statement;
+}
+
+Status MysqlBulkWriter::InsertArray(std::string_view table, std::span<const Row> rows) {
+  LOGROUTE_ASSIGN_OR_RETURN(MYSQL_STMT * statement, StatementFor(table));
+  // Column-wise binding: an array per column; strings as an array of pointers
+  // into one buffer of unescaped names, filled before any pointer is taken.
+  unix_ts_.clear();
+  user_id_.clear();
+  name_lengths_.clear();
+  buffer_.clear();
+  for (const Row& row : rows) {
+    unix_ts_.push_back(row.unix_ts);
+    user_id_.push_back(row.user_id);
+    const size_t before = buffer_.size();
+    spool::AppendUnescapedName(row.escaped_name, &buffer_);
+    name_lengths_.push_back(static_cast<unsigned long>(buffer_.size() - before));
+  }
+  name_pointers_.clear();
+  char* next = buffer_.data();
+  for (unsigned long length : name_lengths_) {
+    name_pointers_.push_back(next);
+    next += length;
+  }
+
+  MYSQL_BIND bind[3];
+  std::memset(bind, 0, sizeof bind);
+  bind[0].buffer_type = MYSQL_TYPE_LONGLONG;
+  bind[0].buffer = unix_ts_.data();
+  bind[1].buffer_type = MYSQL_TYPE_LONGLONG;
+  bind[1].buffer = user_id_.data();
+  bind[2].buffer_type = MYSQL_TYPE_STRING;
+  bind[2].buffer = name_pointers_.data();
+  bind[2].length = name_lengths_.data();
+  auto count = static_cast<unsigned int>(rows.size());
+  if (mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &count) != 0 ||
+      mysql_stmt_bind_param(statement, bind) != 0 || mysql_stmt_execute(statement) != 0) {
+    return MysqlStatus(context_, "cannot insert into " + std::string(table),
+                       mysql_stmt_errno(statement), mysql_stmt_error(statement));
+  }
+  if (mysql_stmt_affected_rows(statement) != rows.size()) {
+    return Status::DataError(context_ + ": the server stored " +
+                             std::to_string(mysql_stmt_affected_rows(statement)) + " of " +
+                             std::to_string(rows.size()) + " rows of " + std::string(table));
+  }
+  return Status::Ok();
+}
+
+Status MysqlBulkWriter::LoadData(std::string_view table, std::span<const Row> rows) {
+  buffer_.clear();
+  for (const Row& row : rows) {
+    AppendInt(row.unix_ts, &buffer_);
+    buffer_.push_back('\t');
+    AppendInt(row.user_id, &buffer_);
+    buffer_.push_back('\t');
+    buffer_.append(row.escaped_name);  // the spool's escapes are LOAD DATA's
+    buffer_.push_back('\n');
+  }
+  infile_.data = buffer_;
+  LOGROUTE_RETURN_IF_ERROR(
+      Query("LOAD DATA LOCAL INFILE 'logroute-segment' INTO TABLE `" + std::string(table) +
+                "` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\'"
+                " LINES TERMINATED BY '\\n' (unix_ts, user_id, event_name)",
+            "cannot load into " + std::string(table)));
+  if (mysql_affected_rows(mysql_) != rows.size() || mysql_warning_count(mysql_) > 0) {
+    return Status::DataError(context_ + ": the server refused rows of " + std::string(table) +
+                             ": " + FirstWarning());
+  }
+  return Status::Ok();
+}
+
+Status MysqlBulkWriter::InsertValues(std::string_view table, std::span<const Row> rows) {
+  buffer_ = "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name) VALUES ";
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (i > 0) buffer_.push_back(',');
+    buffer_.push_back('(');
+    AppendInt(rows[i].unix_ts, &buffer_);
+    buffer_.push_back(',');
+    AppendInt(rows[i].user_id, &buffer_);
+    buffer_.append(",'");
+    spool::UnescapeName(rows[i].escaped_name, &name_);
+    const size_t at = buffer_.size();
+    buffer_.resize(at + 2 * name_.size() + 1);
+    const unsigned long n =
+        mysql_real_escape_string(mysql_, buffer_.data() + at, name_.data(), name_.size());
+    buffer_.resize(at + n);
+    buffer_.append("')");
+  }
+  return Query(buffer_, "cannot insert into " + std::string(table));
+}
+
+Status MysqlBulkWriter::Query(const std::string& sql, std::string_view what) {
+  if (mysql_real_query(mysql_, sql.data(), sql.size()) == 0) return Status::Ok();
+  return MysqlStatus(context_, what, mysql_errno(mysql_), mysql_error(mysql_));
+}
+
+std::string MysqlBulkWriter::FirstWarning() {
+  if (mysql_query(mysql_, "SHOW WARNINGS LIMIT 1") != 0) return "(warnings unreadable)";
+  MYSQL_RES* result = mysql_store_result(mysql_);
+  std::string text = "the row count differs from what was sent";
+  if (result != nullptr) {
+    if (MYSQL_ROW row = mysql_fetch_row(result)) {
+      text = std::string(row[2] != nullptr ? row[2] : "") + " (" +
+             (row[1] != nullptr ? row[1] : "?") + ")";
+    }
+    mysql_free_result(result);
+  }
+  return text;
+}
+
+}  // namespace logroute::sink
