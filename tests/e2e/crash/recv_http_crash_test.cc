@@ -27,9 +27,9 @@
 namespace logroute::testing::crash {
 namespace {
 
-constexpr int kRounds = 15;
+constexpr int kRounds = 20;
 constexpr int kSingleClients = 6;
-constexpr int kBatchClients = 2;
+constexpr int kBatchClients = 6;
 constexpr int64_t kSinglesPerClient = 400;  // requests per client and round, at most
 constexpr int64_t kBatchesPerClient = 10;
 constexpr int64_t kBatchEvents = 100;

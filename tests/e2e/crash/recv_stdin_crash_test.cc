@@ -29,7 +29,7 @@ namespace logroute::testing::crash {
 namespace {
 
 constexpr int kRounds = 40;
-constexpr int64_t kKilledStream = 100000;   // events offered to the recv that is killed
+constexpr int64_t kKilledStream = 60000;    // events offered to the recv that is killed
 constexpr int64_t kSurvivorStream = 20000;  // events of a recv running next to it
 constexpr int64_t kAfterStream = 2000;      // events of the recv that runs after the kill
 constexpr int kMaxKillDelayUs = 3000;
