@@ -54,6 +54,13 @@ PY
   ceiling=$(rate "$events" "$t0" "$t1")
 
   sql -e "DROP DATABASE bench; CREATE DATABASE bench;"
+  # Steady state, as under the 30 s timer: the tables exist (the ceiling's table
+  # is made before its clock starts too), so a first pass on an empty spool
+  # creates them before the clock starts.
+  mkdir -p "$work/empty" && "$recv" --stdin --spool "$work/empty" --log-level warn </dev/null
+  "$flush" --spool "$work/empty" --db "mysql://$MARIADB_USER@localhost/bench?socket=$MARIADB_SOCKET" \
+    --log-level warn
+  "$flush" --spool "$work/empty" --db "sqlite:$work/bench.db" --log-level warn
   t0=$(now)
   "$flush" --spool "$work/spool" --db "mysql://$MARIADB_USER@localhost/bench?socket=$MARIADB_SOCKET" \
     --log-level warn
@@ -66,7 +73,7 @@ PY
   "$flush" --spool "$work/spool-sqlite" --db "sqlite:$work/bench.db" --log-level warn
   t1=$(now)
   sqlite_rate=$(rate "$events" "$t0" "$t1")
-  rm -rf "$work/spool-sqlite" "$work/bench.db"*
+  rm -rf "$work/spool-sqlite" "$work/bench.db"* "$work/empty"
 
   ratio=$(python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b / a:.2f}')" "$ceiling" "$mysql_rate")
   printf '%-10s %16s %18s %6s %19s\n' "$events" "$ceiling" "$mysql_rate" "$ratio" "$sqlite_rate"
