@@ -123,6 +123,12 @@ Status PendingFile::Record(ino_t inode, off_t offset, size_t length) const {
   return Status::Ok();
 }
 
+Status PendingFile::Sync() const {
+  if (::fdatasync(fd_.get()) != 0)
+    return ErrnoStatus("cannot sync the shard's pending file", errno);
+  return Status::Ok();
+}
+
 Result<ShardLockFile> ShardLockFile::Open(const Spool& spool, int shard) {
   LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(spool.LockPath(shard), O_RDWR | O_CREAT));
   return ShardLockFile(std::move(fd));

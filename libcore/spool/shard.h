@@ -36,6 +36,8 @@ class PendingFile {
   // Caller holds the shard lock: `length` bytes are about to be appended at
   // `offset` of the `active` file whose inode is `inode`.
   Status Record(ino_t inode, off_t offset, size_t length) const;
+  // Makes the last Record() durable (fdatasync).
+  Status Sync() const;
 
  private:
   explicit PendingFile(UniqueFd fd) : fd_(std::move(fd)) {}

@@ -28,7 +28,8 @@ struct ActiveFile {
   uint64_t appended = 0;  // Append()s written to this file
   uint64_t durable = 0;   // Append()s known to be on stable storage
   bool syncing = false;
-  Status sync_error;  // sticky: after a failed fdatasync the page cache cannot be trusted
+  bool pending_synced = false;  // under the shard's mutex
+  Status sync_error;            // sticky: after a failed fdatasync the page cache cannot be trusted
 };
 
 struct SpoolWriter::Shard {
@@ -96,6 +97,13 @@ Status SpoolWriter::AppendToShard(Shard& shard, int index, std::string_view reco
       shard.pending.emplace(std::move(pending));
     }
     LOGROUTE_RETURN_IF_ERROR(shard.pending->Record(file.inode, size, records.size()));
+    if (options_.fsync && !file.pending_synced) {
+      // After a machine crash, `pending` must not name an earlier file whose
+      // inode this one reuses (its stale extent could cut synced records):
+      // once per file, the first record naming it is made durable first.
+      LOGROUTE_RETURN_IF_ERROR(shard.pending->Sync());
+      file.pending_synced = true;
+    }
     Status written = WriteAll(env_, file.fd.get(), records, path);
     if (!written.ok()) {
       // All or nothing: cut what part of the batch landed. Should this fail
