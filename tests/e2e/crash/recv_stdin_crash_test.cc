@@ -7,8 +7,8 @@
 //   its user id), no user id twice;
 // - everything of each recv that finished (its accepted=N) exactly once;
 // - of a killed recv, an exact prefix of its input: one process appends its
-//   batches in order, so whatever landed before the kill is whole, and only
-//   the record torn by the kill may be missing;
+//   batches in order, so whatever landed before the kill is whole, and the
+//   batch the kill cut goes to rejects/ whole;
 // - rejects/, if any, holds torn tails only.
 #include <signal.h>
 
