@@ -13,7 +13,7 @@ packages=(
   libboost-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(mariadb-server mariadb-client curl wrk nginx-light groff-base mandoc
+  packages+=(clang-format mariadb-server mariadb-client curl wrk nginx-light groff-base mandoc
              man-db cron docker-compose dpkg-dev file procps psmisc python3
              libcpp-httplib-dev libssl-dev)
 fi

@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <exception>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include "libcore/base/logging.h"
 #include "libcore/chain/chain.h"
