@@ -1,5 +1,7 @@
 #include "libcore/config/options.h"
 
+#include "libcore/base/status.h"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,7 +47,7 @@ std::string EnvironmentName(std::string_view long_name) {
   return name;
 }
 
-void ParseCommandLine(CLI::App& app, int argc, char** argv) {
+std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv) {
   // The environment goes in as arguments before the real ones, so that the
   // command line wins (TakeLast) and the config file, which CLI11 applies only
   // to options that have no value yet, comes last.
@@ -62,7 +64,13 @@ void ParseCommandLine(CLI::App& app, int argc, char** argv) {
   }
   for (int i = 1; i < argc; ++i) args.emplace_back(argv[i]);
   std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
-  app.parse(reversed);
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);  // prints help, the version or the error
+    return code == 0 ? 0 : static_cast<int>(Code::kUsage);
+  }
+  return std::nullopt;
 }
 
 }  // namespace logroute::config

@@ -6,6 +6,7 @@
 // the key `some_name` (or `some-name`) of the config file.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,8 +25,9 @@ void SetupApp(CLI::App& app, std::string_view version);
 // "LOGROUTE_MAX_AGE" for "--max-age".
 std::string EnvironmentName(std::string_view long_name);
 
-// Parses argv with the precedence above. Throws CLI::ParseError (handled by
-// the caller with app.exit()).
-void ParseCommandLine(CLI::App& app, int argc, char** argv);
+// Parses argv with the precedence above. Returns nullopt when the tool goes
+// on; else the status to exit with at once: 0 after --help or --version, 64
+// (usage) after an error, whose message CLI11 has printed.
+std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv);
 
 }  // namespace logroute::config

@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include "libcore/base/logging.h"
+#include "libcore/base/tool_main.h"
 #include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
 #include "libcore/sink/sink.h"
@@ -108,12 +109,7 @@ int Run(int argc, char** argv) {
   config::SetupApp(app, LOGROUTE_VERSION);
   Options o;
   DeclareOptions(app, o);
-  try {
-    config::ParseCommandLine(app, argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(Code::kUsage);
-  }
+  if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;
   InitLogging("logroute-flush", o.log_level);
   if (o.table.size() > 0) {
     if (Status valid = chain::ValidateTableName(o.table); !valid.ok()) {
@@ -161,10 +157,5 @@ int Run(int argc, char** argv) {
 }  // namespace logroute::flush
 
 int main(int argc, char** argv) {
-  try {
-    return logroute::flush::Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "logroute-flush: internal error: %s\n", e.what());
-    return static_cast<int>(logroute::Code::kInternal);
-  }
+  return logroute::ToolMain("logroute-flush", &logroute::flush::Run, argc, argv);
 }

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "libcore/base/logging.h"
+#include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
 #include "libcore/config/options.h"
 #include "libcore/spool/writer.h"
@@ -86,12 +87,7 @@ int Run(int argc, char** argv) {
   config::SetupApp(app, LOGROUTE_VERSION);
   Options o;
   DeclareOptions(app, o);
-  try {
-    config::ParseCommandLine(app, argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(Code::kUsage);
-  }
+  if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;
   InitLogging("logroute-recv", o.log_level);
   if (o.no_default_routes) o.chain.default_routes.clear();
 
@@ -124,10 +120,5 @@ int Run(int argc, char** argv) {
 }  // namespace logroute::recv
 
 int main(int argc, char** argv) {
-  try {
-    return logroute::recv::Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "logroute-recv: internal error: %s\n", e.what());
-    return static_cast<int>(logroute::Code::kInternal);
-  }
+  return logroute::ToolMain("logroute-recv", &logroute::recv::Run, argc, argv);
 }

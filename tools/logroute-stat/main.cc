@@ -13,6 +13,7 @@
 
 #include "libcore/base/env.h"
 #include "libcore/base/logging.h"
+#include "libcore/base/tool_main.h"
 #include "libcore/config/options.h"
 #include "libcore/spool/spool.h"
 #include "tools/logroute-stat/report.h"
@@ -97,12 +98,7 @@ int Run(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
-  try {
-    config::ParseCommandLine(app, argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int code = app.exit(e);
-    return code == 0 ? 0 : static_cast<int>(Code::kUsage);
-  }
+  if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;
   InitLogging("logroute-stat", o.log_level);
   // A redrawn screen in a pipe or a log file is noise: refuse rather than
   // guess. Scripts want the one-shot table, --json or --prometheus.
@@ -140,10 +136,5 @@ int Run(int argc, char** argv) {
 }  // namespace logroute::stat
 
 int main(int argc, char** argv) {
-  try {
-    return logroute::stat::Run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "logroute-stat: internal error: %s\n", e.what());
-    return static_cast<int>(logroute::Code::kInternal);
-  }
+  return logroute::ToolMain("logroute-stat", &logroute::stat::Run, argc, argv);
 }

@@ -1,0 +1,21 @@
+#include "libcore/base/tool_main.h"
+
+#include <cstdio>
+#include <exception>
+
+#include "libcore/base/status.h"
+
+namespace logroute {
+
+int ToolMain(const char* tool, int (*run)(int argc, char** argv), int argc, char** argv) {
+  try {
+    return run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "%s: internal error: %s\n", tool, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "%s: internal error: unknown exception\n", tool);
+  }
+  return static_cast<int>(Code::kInternal);
+}
+
+}  // namespace logroute
