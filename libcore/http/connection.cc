@@ -3,6 +3,7 @@
 #include <limits>
 
 #include <boost/asio/post.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -18,16 +19,6 @@ constexpr size_t kReadSize = 16 << 10;
 constexpr std::chrono::seconds kLingerTime{2};
 constexpr size_t kMaxDrain = size_t{4} << 20;
 constexpr size_t kMaxGroupBytes = size_t{1} << 20;
-
-bool IEquals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char c = a[i];
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    if (c != b[i]) return false;
-  }
-  return true;
-}
 
 std::string_view Sv(beast::string_view v) { return {v.data(), v.size()}; }
 
@@ -179,7 +170,7 @@ void Connection::OnHeader(beast::error_code ec) {
   parser_->body_limit(state_.options.max_body);  // enforced chunk by chunk
 
   if (!parser_->is_done() && request.version() >= 11 &&
-      IEquals(Sv(request[bhttp::field::expect]), "100-continue")) {
+      beast::iequals(request[bhttp::field::expect], "100-continue")) {
     continue_ = {bhttp::status::continue_, request.version()};
     stream_.expires_after(state_.options.write_timeout);
     bhttp::async_write(stream_, continue_,

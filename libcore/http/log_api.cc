@@ -6,6 +6,7 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <boost/beast/core/string.hpp>
 
 #include "libcore/http/batch.h"
 #include "libcore/spool/record.h"
@@ -53,17 +54,9 @@ std::optional<BodyKind> BodyKindOf(std::string_view content_type) {
   std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
   while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
-  auto iequals = [](std::string_view a, std::string_view b) {
-    if (a.size() != b.size()) return false;
-    for (size_t i = 0; i < a.size(); ++i) {
-      char c = a[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != b[i]) return false;
-    }
-    return true;
-  };
-  if (iequals(media, "application/json")) return BodyKind::kJson;
-  if (iequals(media, "application/x-ndjson")) return BodyKind::kNdjson;
+  const boost::beast::string_view type(media.data(), media.size());
+  if (boost::beast::iequals(type, "application/json")) return BodyKind::kJson;
+  if (boost::beast::iequals(type, "application/x-ndjson")) return BodyKind::kNdjson;
   return std::nullopt;
 }
 
