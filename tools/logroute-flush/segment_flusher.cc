@@ -70,17 +70,21 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, int fd) {
     sink_.Rollback();
     return streamed;
   }
-  if (!rejects_.empty()) {
+  const std::string rejects_stem = spool_.ShardName(shard) + "." + spool::SegmentName(seq);
+  if (rejects_.empty()) {
+    // An earlier attempt may have written one and then failed to commit; this
+    // attempt rejected nothing (the table was fixed meanwhile), so it goes.
+    ::unlink((spool_.RejectsDir() + "/" + rejects_stem + ".rej").c_str());
+  } else {
     // Before the commit: a crash after it must not lose the reasons. A retry
     // rewrites the same file, so it never holds an entry twice.
-    Status written = spool::WriteRejects(
-        spool_, spool_.ShardName(shard) + "." + spool::SegmentName(seq), rejects_);
+    Status written = spool::WriteRejects(spool_, rejects_stem, rejects_);
     if (!written.ok()) {
       sink_.Rollback();
       return written;
     }
-    spdlog::warn("Rejected records: segment={} count={} file=rejects/{}.{}.rej", source_,
-                 summary_.rejected, spool_.ShardName(shard), spool::SegmentName(seq));
+    spdlog::warn("Rejected records: segment={} count={} file=rejects/{}.rej", source_,
+                 summary_.rejected, rejects_stem);
   }
   LOGROUTE_ASSIGN_OR_RETURN(bool committed, sink_.Commit(key, summary_));
   if (!committed) {
