@@ -24,21 +24,30 @@ Result<std::vector<uint64_t>> ListSegments(const Spool& spool, int shard) {
 }
 
 LineReader::LineReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
-  buffer_.resize(kBufferBytes);
+  buffer_.resize(kMaxLineBytes);
 }
 
 Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
+  truncated_ = false;
   for (;;) {
     const char* start = buffer_.data() + begin_;
-    if (const void* newline = std::memchr(start, '\n', end_ - begin_)) {
-      const auto length = static_cast<size_t>(static_cast<const char*>(newline) - start);
+    const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+    if (skipping_) {
+      if (newline != nullptr) {
+        skipping_ = false;
+        begin_ += static_cast<size_t>(newline - start) + 1;
+        continue;
+      }
+      begin_ = end_;  // all of it belongs to the cut line
+      if (eof_) return false;
+    } else if (newline != nullptr) {
+      const auto length = static_cast<size_t>(newline - start);
       *line = std::string_view(start, length);
       *complete = true;
       begin_ += length + 1;
       ++line_number_;
       return true;
-    }
-    if (eof_) {
+    } else if (eof_) {
       if (begin_ == end_) return false;
       *line = std::string_view(start, end_ - begin_);
       *complete = false;
@@ -48,11 +57,20 @@ Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
     }
     // Keep the partial line, make room, read more.
     if (begin_ > 0) {
-      std::memmove(buffer_.data(), start, end_ - begin_);
+      std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
     }
-    if (end_ == buffer_.size()) buffer_.resize(buffer_.size() * 2);
+    if (end_ == buffer_.size()) {  // a line as long as the whole buffer: cut it
+      *line = std::string_view(buffer_.data(), end_);
+      *complete = true;
+      truncated_ = true;
+      skipping_ = true;
+      begin_ = end_;
+      ++line_number_;
+      return true;
+    }
+    if (eof_) continue;
     ssize_t n;
     do {
       n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);

@@ -15,11 +15,14 @@ namespace logroute::spool {
 // Sequence numbers of the shard's sealed segments, ascending.
 Result<std::vector<uint64_t>> ListSegments(const Spool& spool, int shard);
 
-// Reads a file line by line through a fixed buffer. A line longer than the
-// buffer is returned in one piece all the same (the buffer grows for it).
+// Reads a file line by line through a fixed buffer, so that memory stays
+// bounded whatever the file holds. Spool records are far shorter than
+// kMaxLineBytes; a longer "line" (a hand-made file, a zero-filled region after
+// a power cut) is returned cut to kMaxLineBytes with truncated() set, and the
+// rest of it is skipped.
 class LineReader {
  public:
-  static constexpr size_t kBufferBytes = 1 << 20;
+  static constexpr size_t kMaxLineBytes = 1 << 20;
 
   // Reads from `fd`, which the caller keeps open while reading.
   explicit LineReader(int fd, std::string path);
@@ -28,6 +31,8 @@ class LineReader {
   // line with no LF is returned with *complete = false (a torn record).
   Result<bool> Next(std::string_view* line, bool* complete);
   uint64_t line_number() const { return line_number_; }
+  // True when the line Next() returned last was cut at kMaxLineBytes.
+  bool truncated() const { return truncated_; }
 
  private:
   int fd_;
@@ -36,6 +41,8 @@ class LineReader {
   size_t begin_ = 0;  // unread data is buffer_[begin_, end_)
   size_t end_ = 0;
   bool eof_ = false;
+  bool truncated_ = false;
+  bool skipping_ = false;  // inside the rest of a cut line, up to its LF
   uint64_t line_number_ = 0;
 };
 

@@ -132,8 +132,11 @@ Status SegmentFlusher::Stream(int fd, const std::string& path) {
     crc = Crc32cExtend(crc, line);
     if (complete) crc = Crc32cExtend(crc, "\n");
     spool::Record record;
-    std::string reason = complete ? spool::DecodeRecord(line, &record)
-                                  : "torn record: no line end at the end of the segment";
+    std::string reason = reader.truncated()
+                             ? "not a spool record: longer than " +
+                                   std::to_string(spool::LineReader::kMaxLineBytes) + " bytes"
+                         : complete ? spool::DecodeRecord(line, &record)
+                                    : "torn record: no line end at the end of the segment";
     if (!reason.empty()) {
       Reject(reader.line_number(), reason, line);
       continue;
@@ -202,7 +205,15 @@ Status SegmentFlusher::InsertBisecting(const TableChunk& chunk, size_t begin, si
 }
 
 void SegmentFlusher::Reject(uint64_t line, const std::string& reason, std::string_view data) {
-  spool::AppendRejectEntry(source_, "line " + std::to_string(line), reason, data, &rejects_);
+  // Enough of the line to see what it was; a cut line can be a megabyte of junk.
+  constexpr size_t kMaxRejectData = 4096;
+  std::string why = reason;
+  if (data.size() > kMaxRejectData) {
+    why += " (first " + std::to_string(kMaxRejectData) + " of " + std::to_string(data.size()) +
+           " bytes kept)";
+    data = data.substr(0, kMaxRejectData);
+  }
+  spool::AppendRejectEntry(source_, "line " + std::to_string(line), why, data, &rejects_);
   ++summary_.rejected;
 }
 

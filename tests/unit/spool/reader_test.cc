@@ -1,0 +1,84 @@
+#include "libcore/spool/reader.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace logroute::spool {
+namespace {
+
+using testing::TempDir;
+
+struct Line {
+  std::string text;
+  bool complete;
+  bool truncated;
+  uint64_t number;
+};
+
+std::vector<Line> ReadAll(const std::string& content) {
+  TempDir dir;
+  testing::WriteFileOrDie(dir.Path("f"), content);
+  const int fd = ::open(dir.Path("f").c_str(), O_RDONLY);
+  LineReader reader(fd, dir.Path("f"));
+  std::vector<Line> lines;
+  std::string_view line;
+  bool complete;
+  for (;;) {
+    Result<bool> more = reader.Next(&line, &complete);
+    EXPECT_TRUE(more.ok());
+    if (!more.ok() || !*more) break;
+    lines.push_back(
+        {std::string(line.substr(0, 16)), complete, reader.truncated(), reader.line_number()});
+  }
+  ::close(fd);
+  return lines;
+}
+
+TEST(LineReaderTest, LinesAndALastLineWithoutLf) {
+  auto lines = ReadAll("a\nbb\n\nccc");
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0].text, "a");
+  EXPECT_EQ(lines[2].text, "");
+  EXPECT_EQ(lines[3].text, "ccc");
+  EXPECT_TRUE(lines[2].complete);
+  EXPECT_FALSE(lines[3].complete);
+  EXPECT_EQ(lines[3].number, 4u);
+}
+
+TEST(LineReaderTest, LinesAcrossBufferRefills) {
+  std::string content;
+  for (int i = 0; i < 200000; ++i) content += "line number " + std::to_string(i) + "\n";
+  auto lines = ReadAll(content);
+  ASSERT_EQ(lines.size(), 200000u);
+  EXPECT_EQ(lines[123456].text, "line number 1234");  // first 16 bytes kept
+  for (const Line& l : lines) EXPECT_FALSE(l.truncated);
+}
+
+// A zero-filled region (a power cut) or a hand-made file: memory stays bounded,
+// the monster line is reported cut, and the lines after it are intact.
+TEST(LineReaderTest, AnOverlongLineIsCutAndTheNextLineIsIntact) {
+  const std::string monster(3 * LineReader::kMaxLineBytes + 17, '\0');
+  auto lines = ReadAll("first\n" + monster + "\nafter\n");
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0].text, "first");
+  EXPECT_TRUE(lines[1].truncated);
+  EXPECT_EQ(lines[1].number, 2u);
+  EXPECT_EQ(lines[2].text, "after");
+  EXPECT_FALSE(lines[2].truncated);
+  EXPECT_EQ(lines[2].number, 3u);
+}
+
+TEST(LineReaderTest, AnOverlongLastLineWithoutLfEnds) {
+  auto lines = ReadAll("first\n" + std::string(2 * LineReader::kMaxLineBytes, 'x'));
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_TRUE(lines[1].truncated);
+}
+
+}  // namespace
+}  // namespace logroute::spool
