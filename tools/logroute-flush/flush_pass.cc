@@ -74,6 +74,10 @@ Status RunFlushPass(const spool::Spool& spool, sink::Sink& sink, const FlushOpti
   for (int i = 0; i < spool.shards() && !stats->stopped_early; ++i) {
     const int shard = (first + i) % spool.shards();
     LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, spool::ListSegments(spool, shard));
+    // A segment recv sealed may not have a durable name yet. Were its rows
+    // committed and the machine then crashed, `active` could come back with
+    // them and be flushed a second time: make the names durable first.
+    if (!segments.empty()) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
     bool removed_any = false;
     for (uint64_t seq : segments) {
       if (out_of_time()) {
