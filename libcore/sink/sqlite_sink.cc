@@ -4,8 +4,10 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
 #include <map>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "libcore/sink/sink.h"
@@ -33,7 +35,7 @@ class SqliteSink final : public Sink {
       return Error("cannot open the database", Code::kUnavailable);
     }
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    LOGROUTE_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
+    LOGROUTE_RETURN_IF_ERROR(UseWal());
     LOGROUTE_RETURN_IF_ERROR(Exec("PRAGMA synchronous=FULL"));
     LOGROUTE_RETURN_IF_ERROR(Exec(std::string("CREATE TABLE IF NOT EXISTS ") + kLedgerTable +
                                   " (spool_id TEXT NOT NULL, shard INTEGER NOT NULL,"
@@ -143,6 +145,19 @@ class SqliteSink final : public Sink {
     sqlite3_free(message);
     Status status = Error(text, Code::kIoError);  // for the code: busy and full are retryable
     return {status.code(), "sqlite:" + path_ + ": " + text + " (in: " + sql.substr(0, 60) + ")"};
+  }
+
+  // Switching a new database to WAL takes an exclusive lock, and SQLite
+  // answers SQLITE_BUSY at once, without its busy handler, when another
+  // flusher opening the same new file holds it: retry within the busy timeout.
+  Status UseWal() {
+    Status status;
+    for (int waited_ms = 0; waited_ms < kBusyTimeoutMs; waited_ms += 10) {
+      status = Exec("PRAGMA journal_mode=WAL");
+      if (status.ok() || sqlite3_errcode(db_) != SQLITE_BUSY) return status;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    return status;
   }
 
   Status Prepare(const std::string& sql, sqlite3_stmt** statement) {
