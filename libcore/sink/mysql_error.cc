@@ -35,6 +35,7 @@ Code ClassifyMysqlError(unsigned error) {
     case ER_SERVER_SHUTDOWN:
     case ER_CONNECTION_KILLED:
     case ER_OPTION_PREVENTS_STATEMENT:  // read-only during a failover
+    case ER_UNKNOWN_COM_ERROR:          // Galera: "WSREP has not yet prepared node"
       return Code::kTempFail;
     default:
       // Client-side errors (2000-2999): host down, connection lost, timeouts.

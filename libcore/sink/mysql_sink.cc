@@ -57,11 +57,11 @@ class MysqlSink final : public Sink {
       }
     }
     const std::string socket = dsn_.Param("socket");
-    if (mysql_real_connect(mysql_, dsn_.host.empty() ? nullptr : dsn_.host.c_str(),
-                           dsn_.user.empty() ? nullptr : dsn_.user.c_str(),
-                           options_.password_file.empty() ? nullptr : password.c_str(),
-                           dsn_.database.c_str(), dsn_.port,
-                           socket.empty() ? nullptr : socket.c_str(), 0) == nullptr) {
+    if (mysql_real_connect(
+            mysql_, dsn_.host.empty() ? nullptr : dsn_.host.c_str(),
+            dsn_.user.empty() ? nullptr : dsn_.user.c_str(),
+            options_.password_file.empty() ? nullptr : password.c_str(), dsn_.database.c_str(),
+            dsn_.port, socket.empty() ? nullptr : socket.c_str(), CLIENT_FOUND_ROWS) == nullptr) {
       return Error("cannot connect");
     }
     bulk_ = std::make_unique<MysqlBulkWriter>(mysql_, dsn_.text, first_path_);
@@ -69,6 +69,15 @@ class MysqlSink final : public Sink {
     // does not fit is refused (and rejected with the reason), never truncated.
     LOGROUTE_RETURN_IF_ERROR(
         Query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')"));
+    // Should the server end a transaction without telling (a Galera brute-force
+    // abort has been seen to), the statements after it must not autocommit on
+    // their own: with autocommit off they open a new transaction, which
+    // Commit() detects (the ledger row is gone) and rolls back.
+    LOGROUTE_RETURN_IF_ERROR(Query("SET SESSION autocommit = 0"));
+    // DDL only when needed: on a Galera cluster even a no-op CREATE TABLE
+    // replicates, and aborts the other flushers' transactions in flight.
+    LOGROUTE_ASSIGN_OR_RETURN(bool have_ledger, TableExists(kLedgerTable));
+    if (have_ledger) return Status::Ok();
     return Query(std::string("CREATE TABLE IF NOT EXISTS ") + kLedgerTable +
                  " (spool_id VARCHAR(64) CHARACTER SET ascii NOT NULL, shard INT NOT NULL,"
                  " seq BIGINT UNSIGNED NOT NULL, row_count BIGINT UNSIGNED NOT NULL,"
@@ -80,11 +89,14 @@ class MysqlSink final : public Sink {
   Status EnsureTable(std::string_view table) override {
     const std::string name(table);
     if (ensured_.count(name) > 0) return Status::Ok();
-    LOGROUTE_RETURN_IF_ERROR(Query("CREATE TABLE IF NOT EXISTS `" + name +
-                                   "` (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
-                                   " unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL,"
-                                   " event_name VARCHAR(255) NOT NULL)"
-                                   " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+    LOGROUTE_ASSIGN_OR_RETURN(bool exists, TableExists(name));
+    if (!exists) {
+      LOGROUTE_RETURN_IF_ERROR(Query("CREATE TABLE IF NOT EXISTS `" + name +
+                                     "` (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
+                                     " unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL,"
+                                     " event_name VARCHAR(255) NOT NULL)"
+                                     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+    }
     LOGROUTE_RETURN_IF_ERROR(
         Query("SELECT COLUMN_NAME, IS_NULLABLE = 'NO' AND COLUMN_DEFAULT IS NULL AND EXTRA NOT"
               " LIKE '%auto_increment%' AND EXTRA NOT LIKE '%GENERATED%'"
@@ -128,6 +140,21 @@ class MysqlSink final : public Sink {
     if (committed) return false;
     LOGROUTE_RETURN_IF_ERROR(Query("START TRANSACTION"));
     in_transaction_ = true;
+    // The ledger row goes in first: it holds the key against a concurrent
+    // flusher (who waits, then finds it), and Commit() finds it again only if
+    // this very transaction survived.
+    const std::string sql = "INSERT INTO " + std::string(kLedgerTable) +
+                            " (spool_id, shard, seq, row_count, rejected_count, checksum)"
+                            " VALUES ('" +
+                            key.spool_id + "'," + std::to_string(key.shard) + "," +
+                            std::to_string(key.seq) + ",0,0,0)";
+    if (mysql_real_query(mysql_, sql.data(), sql.size()) != 0) {
+      const bool committed_by_other = mysql_errno(mysql_) == ER_DUP_ENTRY;
+      Status status = Error("cannot write the ledger");
+      Rollback();
+      if (committed_by_other) return false;
+      return status;
+    }
     return true;
   }
 
@@ -139,18 +166,17 @@ class MysqlSink final : public Sink {
   Status RollbackToSavepoint() override { return Query("ROLLBACK TO SAVEPOINT logroute_batch"); }
 
   Result<bool> Commit(const SegmentKey& key, const SegmentSummary& summary) override {
-    std::string sql = "INSERT INTO " + std::string(kLedgerTable) +
-                      " (spool_id, shard, seq, row_count, rejected_count, checksum) VALUES ('" +
-                      key.spool_id + "'," + std::to_string(key.shard) + "," +
-                      std::to_string(key.seq) + "," + std::to_string(summary.rows) + "," +
-                      std::to_string(summary.rejected) + "," + std::to_string(summary.checksum) +
-                      ")";
-    if (mysql_query(mysql_, sql.c_str()) != 0) {
-      if (mysql_errno(mysql_) == ER_DUP_ENTRY) {  // a concurrent flusher committed it first
-        Rollback();
-        return false;
-      }
-      return Error("cannot write the ledger");
+    LOGROUTE_RETURN_IF_ERROR(Query(
+        "UPDATE " + std::string(kLedgerTable) + " SET row_count = " + std::to_string(summary.rows) +
+        ", rejected_count = " + std::to_string(summary.rejected) +
+        ", checksum = " + std::to_string(summary.checksum) + KeyWhere(key)));
+    if (mysql_affected_rows(mysql_) != 1) {
+      // The row Begin() inserted is gone: the server ended the transaction
+      // without an error. Nothing of it may be committed; the segment stays.
+      Rollback();
+      return Status::TempFail(dsn_.text +
+                              ": the server ended the transaction without an error (its ledger "
+                              "row is gone); nothing was committed, the next pass retries");
     }
     if (mysql_commit(mysql_) != 0) return Error("cannot commit");
     in_transaction_ = false;
@@ -182,6 +208,18 @@ class MysqlSink final : public Sink {
     if (!cert.empty()) mysql_options(mysql_, MYSQL_OPT_SSL_CERT, cert.c_str());
     if (!key.empty()) mysql_options(mysql_, MYSQL_OPT_SSL_KEY, key.c_str());
     return Status::Ok();
+  }
+
+  Result<bool> TableExists(std::string_view table) {
+    LOGROUTE_RETURN_IF_ERROR(
+        Query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
+              "TABLE_NAME = '" +
+              std::string(table) + "'"));
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    if (result == nullptr) return Error("cannot read information_schema.TABLES");
+    const bool exists = mysql_num_rows(result) > 0;
+    mysql_free_result(result);
+    return exists;
   }
 
   static std::string KeyWhere(const SegmentKey& key) {
