@@ -32,6 +32,39 @@ bool ParseHex32(std::string_view text, uint32_t* value) {
   return ec == std::errc() && end == text.data() + text.size();
 }
 
+// The one escaper of records and rejects: \\ TAB LF CR as \\ \t \n \r; then
+// either \xNN for every other control byte (rejects: any bytes, readable) or
+// only NUL as \0 (records: LOAD DATA's escapes, which flush sends as they are).
+void AppendBackslashEscaped(std::string_view bytes, bool hex_controls, std::string* out) {
+  for (char c : bytes) {
+    const auto byte = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '\t':
+        out->append("\\t");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      case '\r':
+        out->append("\\r");
+        break;
+      default:
+        if (hex_controls && (byte < 0x20 || byte == 0x7F)) {
+          out->append("\\x");
+          out->push_back(kHex[byte >> 4]);
+          out->push_back(kHex[byte & 0xF]);
+        } else if (!hex_controls && byte == 0) {
+          out->append("\\0");
+        } else {
+          out->push_back(c);
+        }
+    }
+  }
+}
+
 }  // namespace
 
 void AppendRecord(const event::Event& event, std::string_view table, int64_t recv_ts,
@@ -46,27 +79,7 @@ void AppendRecord(const event::Event& event, std::string_view table, int64_t rec
   out->push_back('\t');
   AppendInt(event.user_id, out);
   out->push_back('\t');
-  for (char c : event.event_name) {
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\0':
-        out->append("\\0");
-        break;
-      default:
-        out->push_back(c);
-    }
-  }
+  AppendBackslashEscaped(event.event_name, /*hex_controls=*/false, out);
   const size_t payload_at = crc_at + kCrcDigits + 1;
   uint32_t crc = Crc32c(std::string_view(out->data() + payload_at, out->size() - payload_at));
   for (size_t i = kCrcDigits; i > 0; --i, crc >>= 4) (*out)[crc_at + i - 1] = kHex[crc & 0xF];
@@ -132,31 +145,7 @@ void UnescapeName(std::string_view escaped, std::string* out) {
 }
 
 void AppendEscapedBytes(std::string_view bytes, std::string* out) {
-  for (char c : bytes) {
-    const auto byte = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      default:
-        if (byte < 0x20 || byte == 0x7F) {
-          out->append("\\x");
-          out->push_back(kHex[byte >> 4]);
-          out->push_back(kHex[byte & 0xF]);
-        } else {
-          out->push_back(c);
-        }
-    }
-  }
+  AppendBackslashEscaped(bytes, /*hex_controls=*/true, out);
 }
 
 std::string_view RecordTable(std::string_view line) {
