@@ -7,7 +7,11 @@
 #                                 (after a crash test killed it); updates MARIADB_PID
 #   mariadb.sh stop ENV_FILE      stop it and remove its directory
 # ENV_FILE holds shell assignments: MARIADB_DIR, MARIADB_SOCKET, MARIADB_PORT,
-# MARIADB_USER, MARIADB_PASSWORD, MARIADB_PID.
+# MARIADB_USER, MARIADB_PASSWORD, MARIADB_PID, MARIADB_EXTRA_ARGS.
+# MARIADB_EXTRA_ARGS in the environment of `start` adds server options (a test's
+# own server with, say, --sql-mode=ANSI_QUOTES); `restart` keeps them.
+# Otherwise the server runs with its defaults (max_allowed_packet, sql_mode),
+# as users' servers do.
 set -euo pipefail
 
 cmd=${1:?usage: mariadb.sh start|restart|stop ENV_FILE}
@@ -35,8 +39,8 @@ launch() {
   "$server" --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port="$port" \
     --bind-address=127.0.0.1 --pid-file="$dir/pid" --log-error="$dir/error.log" \
     --user="$(id -un)" --skip-log-bin --innodb-buffer-pool-size=256M \
-    --innodb-log-file-size=256M --max-allowed-packet=64M --local-infile=1 \
-    --max-connections=500 >"$dir/server.out" 2>&1 </dev/null &
+    --innodb-log-file-size=256M --local-infile=1 --max-connections=500 \
+    ${MARIADB_EXTRA_ARGS:-} >"$dir/server.out" 2>&1 </dev/null &
   pid=$!
   for _ in $(seq 1 300); do
     if "$admin" --no-defaults --socket="$dir/sock" -uroot ping >/dev/null 2>&1; then
@@ -59,6 +63,7 @@ MARIADB_PORT=$2
 MARIADB_USER=logroute
 MARIADB_PASSWORD=logroute-test-pw
 MARIADB_PID=$3
+MARIADB_EXTRA_ARGS='${MARIADB_EXTRA_ARGS:-}'
 ENV
 }
 

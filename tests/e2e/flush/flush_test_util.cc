@@ -316,12 +316,16 @@ class SqliteDb final : public TargetDb {
 
 class MariaDb final : public TargetDb {
  public:
-  MariaDb(const MariaDbServer& server, std::string dsn_suffix)
+  MariaDb(const MariaDbServer& server, std::string dsn_suffix, bool tcp = false)
       : owned_(std::make_unique<TestDatabase>(server)),
         db_(*owned_),
-        dsn_suffix_(std::move(dsn_suffix)) {}
+        dsn_suffix_(std::move(dsn_suffix)),
+        tcp_(tcp) {}
   explicit MariaDb(const TestDatabase& db) : db_(db) {}
-  std::string Dsn() const override { return db_.SocketDsn() + dsn_suffix_; }
+  std::string Dsn() const override {
+    return tcp_ ? db_.TcpDsn() + (dsn_suffix_.empty() ? "" : "?" + dsn_suffix_.substr(1))
+                : db_.SocketDsn() + dsn_suffix_;
+  }
   std::vector<std::string> Env() const override { return {db_.PasswordEnv()}; }
   bool is_mariadb() const override { return true; }
   std::vector<std::vector<std::string>> Query(const std::string& sql) const override {
@@ -333,6 +337,7 @@ class MariaDb final : public TargetDb {
   std::unique_ptr<TestDatabase> owned_;
   const TestDatabase& db_;
   std::string dsn_suffix_;
+  bool tcp_ = false;
 };
 
 }  // namespace
@@ -343,6 +348,10 @@ std::unique_ptr<TargetDb> MakeSqliteDb(const std::string& path) {
 
 std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server) {
   return std::make_unique<MariaDb>(server, "");
+}
+
+std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server, const std::string& dsn_suffix) {
+  return std::make_unique<MariaDb>(server, dsn_suffix);
 }
 
 std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string& database,
@@ -369,8 +378,10 @@ std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db) { return std::make_uniq
 std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir) {
   if (kind == "mariadb") return MakeMariaDb(TestServer());
   // The other bulk paths than the default array binding (libcore/sink/mysql_bulk.h).
-  if (kind == "mariadb_load") return std::make_unique<MariaDb>(TestServer(), "&bulk=load");
-  if (kind == "mariadb_insert") return std::make_unique<MariaDb>(TestServer(), "&bulk=insert");
+  if (kind == "mariadb_load") return MakeMariaDb(TestServer(), "&bulk=load");
+  if (kind == "mariadb_insert") return MakeMariaDb(TestServer(), "&bulk=insert");
+  // Over TCP: for a flush run as another user, who cannot reach the server's socket.
+  if (kind == "mariadb_tcp") return std::make_unique<MariaDb>(TestServer(), "", /*tcp=*/true);
   return MakeSqliteDb(dir + "/events.db");
 }
 

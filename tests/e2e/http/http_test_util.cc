@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -44,7 +45,11 @@ std::string FindCurl() {
 
 RecvServer::RecvServer(const std::string& spool, const std::vector<std::string>& extra_args,
                        const std::string& listen) {
-  err_path_ = spool + ".recv.err";
+  // Not beside the spool: that may be a full disk under test.
+  char err_path[] = "/tmp/logroute-recv-err.XXXXXX";
+  const int err_fd = ::mkstemp(err_path);
+  if (err_fd >= 0) ::close(err_fd);
+  err_path_ = err_path;
   std::vector<std::string> argv = {LOGROUTE_RECV_BIN, "--spool", spool, "--listen", listen};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   pid_ = Spawn(argv, "/dev/null", err_path_);
