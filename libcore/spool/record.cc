@@ -105,7 +105,9 @@ std::string DecodeRecord(std::string_view line, Record* record) {
   fields[4] = payload;
   if (fields[4].find('\t') != std::string_view::npos) return "too many fields";
   if (!ParseInt(fields[0], &record->recv_ts)) return "recv_ts is not an integer";
-  if (!chain::ValidateTableName(fields[1]).ok()) return "table name is invalid";
+  if (Status table = chain::ValidateTableName(fields[1]); !table.ok()) {
+    return chain::IsReservedTableName(fields[1]) ? table.message() : "table name is invalid";
+  }
   if (!ParseInt(fields[2], &record->unix_ts)) return "unix_ts is not an integer";
   if (!ParseInt(fields[3], &record->user_id)) return "user_id is not an integer";
   if (fields[4].empty()) return "event_name is empty";

@@ -12,6 +12,8 @@
 #include <cstdio>
 #include <string>
 
+#include <spdlog/spdlog.h>
+
 #include "libcore/spool/rejects.h"
 
 namespace logroute::spool {
@@ -33,14 +35,53 @@ Result<uint64_t> HighestSegment(const std::string& shard_dir) {
   return highest;
 }
 
-Result<uint64_t> NextSequence(const Spool& spool, int shard, int seq_fd) {
+// The counter's value, nullopt when it holds none (a new shard, or a lost file).
+Result<std::optional<uint64_t>> ReadCounter(const Spool& spool, int shard, int seq_fd) {
   char text[kSeqDigits + 1] = {};
   ssize_t n = ::pread(seq_fd, text, kSeqDigits, 0);
   if (n < 0) return ErrnoStatus("cannot read " + spool.SeqPath(shard), errno);
-  uint64_t next = 1;
-  if (n > 0) std::from_chars(text, text + n, next);
+  uint64_t value = 0;
+  if (n == 0 || std::from_chars(text, text + n, value).ec != std::errc()) {
+    return std::optional<uint64_t>();
+  }
+  return std::optional<uint64_t>(value);
+}
+
+Result<uint64_t> NextSequence(const Spool& spool, int shard, int seq_fd) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> counter, ReadCounter(spool, shard, seq_fd));
   LOGROUTE_ASSIGN_OR_RETURN(uint64_t highest, HighestSegment(spool.ShardDir(shard)));
-  return std::max(next, highest + 1);
+  return std::max(counter.value_or(1), highest + 1);
+}
+
+Status WriteCounter(const Spool& spool, int shard, int seq_fd, uint64_t next) {
+  char text[kSeqDigits + 2];
+  std::snprintf(text, sizeof text, "%020llu\n", static_cast<unsigned long long>(next));
+  // One 21-byte write at offset 0 stays within a sector; synced before the
+  // rename, so that no crash can hand out a number a second time.
+  if (::pwrite(seq_fd, text, kSeqDigits + 1, 0) != static_cast<ssize_t>(kSeqDigits + 1) ||
+      ::fdatasync(seq_fd) != 0) {
+    return ErrnoStatus("cannot update " + spool.SeqPath(shard), errno);
+  }
+  return Status::Ok();
+}
+
+// Caller holds the shard lock. Numbers up to `used` are taken already (the
+// ledger says so). A counter that is not beyond them was copied with the
+// spool: refused. A counter that is not there at all (lost) starts after them.
+Status CheckCounter(const Spool& spool, int shard, uint64_t used) {
+  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd seq_fd, OpenFile(spool.SeqPath(shard), O_RDWR | O_CREAT));
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> counter,
+                            ReadCounter(spool, shard, seq_fd.get()));
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t next, NextSequence(spool, shard, seq_fd.get()));
+  if (next > used) return Status::Ok();
+  if (counter) {
+    return Status::DataError(spool.ShardName(shard) + ": its next segment number is " +
+                             std::to_string(next) + ", but segment " + std::to_string(used) +
+                             " of this spool id is committed already");
+  }
+  spdlog::warn("The segment counter of {} was missing; it goes on after the ledger's {}",
+               spool.ShardName(shard), used);
+  return WriteCounter(spool, shard, seq_fd.get(), used + 1);
 }
 
 std::string PendingPath(const Spool& spool, int shard) {
@@ -196,14 +237,7 @@ Result<std::optional<uint64_t>> SealActiveLocked(const Spool& spool, int shard) 
 
   LOGROUTE_ASSIGN_OR_RETURN(UniqueFd seq_fd, OpenFile(spool.SeqPath(shard), O_RDWR | O_CREAT));
   LOGROUTE_ASSIGN_OR_RETURN(uint64_t seq, NextSequence(spool, shard, seq_fd.get()));
-  char text[kSeqDigits + 2];
-  std::snprintf(text, sizeof text, "%020llu\n", static_cast<unsigned long long>(seq + 1));
-  // One 21-byte write at offset 0 stays within a sector; synced before the
-  // rename, so that no crash can hand out `seq` a second time.
-  if (::pwrite(seq_fd.get(), text, kSeqDigits + 1, 0) != static_cast<ssize_t>(kSeqDigits + 1) ||
-      ::fdatasync(seq_fd.get()) != 0) {
-    return ErrnoStatus("cannot update " + spool.SeqPath(shard), errno);
-  }
+  LOGROUTE_RETURN_IF_ERROR(WriteCounter(spool, shard, seq_fd.get(), seq + 1));
   const std::string segment = spool.SegmentPath(shard, seq);
   if (::rename(active.c_str(), segment.c_str()) != 0) {
     return ErrnoStatus("cannot seal " + active + " as " + segment, errno);
@@ -211,11 +245,12 @@ Result<std::optional<uint64_t>> SealActiveLocked(const Spool& spool, int shard) 
   return std::optional<uint64_t>(seq);
 }
 
-Result<std::optional<uint64_t>> SealActive(const Spool& spool, int shard) {
+Result<std::optional<uint64_t>> SealActive(const Spool& spool, int shard, uint64_t used) {
   LOGROUTE_ASSIGN_OR_RETURN(ShardLockFile lock_file, ShardLockFile::Open(spool, shard));
   std::optional<uint64_t> sealed;
   {
     LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, lock_file.Lock());
+    if (used > 0) LOGROUTE_RETURN_IF_ERROR(CheckCounter(spool, shard, used));
     LOGROUTE_ASSIGN_OR_RETURN(sealed, SealActiveLocked(spool, shard));
   }
   if (sealed) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));

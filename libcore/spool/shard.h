@@ -19,6 +19,8 @@ class ShardLockFile {
  public:
   static Result<ShardLockFile> Open(const Spool& spool, int shard);
   Result<FileLock> Lock() const { return FileLock::Acquire(fd_.get()); }
+  // The lock if it is free now; an unheld FileLock when another holds it.
+  Result<FileLock> TryLock() const { return FileLock::TryAcquire(fd_.get()); }
 
  private:
   explicit ShardLockFile(UniqueFd fd) : fd_(std::move(fd)) {}
@@ -59,6 +61,11 @@ Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size);
 Result<std::optional<uint64_t>> SealActiveLocked(const Spool& spool, int shard);
 
 // Takes the shard lock, seals, releases it, and makes the rename durable.
-Result<std::optional<uint64_t>> SealActive(const Spool& spool, int shard);
+// `used`: the sequence numbers up to it are known to be taken already (flush
+// passes the ledger's highest for the shard). A shard whose counter is not
+// beyond it is not sealed: DataError, as its next segment would reuse a
+// number (the spool was copied or restored). A counter that is missing (a
+// lost `seq` file; a copy has one) goes on after `used`.
+Result<std::optional<uint64_t>> SealActive(const Spool& spool, int shard, uint64_t used = 0);
 
 }  // namespace logroute::spool

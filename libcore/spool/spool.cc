@@ -54,6 +54,11 @@ Status ParseIdentity(const std::string& path, const std::string& text, std::stri
   return Status::Ok();
 }
 
+std::string IdentityText(const std::string& id, int shards) {
+  return "id " + id + "\nshards " + std::to_string(shards) + "\nformat " + std::to_string(kFormat) +
+         "\n";
+}
+
 }  // namespace
 
 std::string SegmentName(uint64_t seq) {
@@ -110,9 +115,8 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
         LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
       }
       // spool.id is written last: its presence means the layout is complete.
-      LOGROUTE_RETURN_IF_ERROR(WriteFileAtomic(
-          identity_path, "id " + spool.id_ + "\nshards " + std::to_string(spool.shards_) +
-                             "\nformat " + std::to_string(kFormat) + "\n"));
+      LOGROUTE_RETURN_IF_ERROR(
+          WriteFileAtomic(identity_path, IdentityText(spool.id_, spool.shards_)));
       return spool;
     }
   }
@@ -132,6 +136,15 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
                          " (the count is fixed when a spool is created)");
   }
   return spool;
+}
+
+Result<Spool> Spool::WithNewIdentity() const {
+  Spool renamed = *this;
+  LOGROUTE_ASSIGN_OR_RETURN(renamed.id_, NewSpoolId());
+  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd init_fd, OpenFile(dir_ + "/init.lock", O_RDWR | O_CREAT));
+  LOGROUTE_ASSIGN_OR_RETURN(FileLock init_lock, FileLock::Acquire(init_fd.get()));
+  LOGROUTE_RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/spool.id", IdentityText(renamed.id_, shards_)));
+  return renamed;
 }
 
 }  // namespace logroute::spool

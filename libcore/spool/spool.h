@@ -35,6 +35,11 @@ class Spool {
   // processes creating the same spool at once (init runs under SPOOL/init.lock).
   static Result<Spool> Open(const std::string& dir, const OpenOptions& options);
 
+  // Writes a new random id to spool.id (same shards and format) and returns
+  // the spool under it: for a copy that must stop sharing its ledger keys
+  // with the spool it came from. The caller keeps recv and flush away.
+  Result<Spool> WithNewIdentity() const;
+
   const std::string& dir() const { return dir_; }
   const std::string& id() const { return id_; }
   int shards() const { return shards_; }

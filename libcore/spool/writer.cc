@@ -22,6 +22,7 @@ struct ActiveFile {
   UniqueFd fd;
   dev_t device = 0;
   ino_t inode = 0;
+  int shard = 0;
 
   std::mutex mu;
   std::condition_variable synced;
@@ -40,6 +41,16 @@ struct SpoolWriter::Shard {
   std::shared_ptr<ActiveFile> active;
 };
 
+namespace {
+
+// A failed write leaves the file as it was only when it was cut back after a
+// full disk; after anything else its state is unknown.
+bool LeavesFileKnown(const Status& written, bool truncated) {
+  return truncated && written.code() == Code::kTempFail;
+}
+
+}  // namespace
+
 SpoolWriter::SpoolWriter(const Spool& spool, const WriterOptions& options, Env* env)
     : spool_(spool), options_(options), env_(env), next_shard_(std::random_device{}()) {}
 
@@ -57,86 +68,149 @@ Result<std::unique_ptr<SpoolWriter>> SpoolWriter::Open(const Spool& spool,
 
 Status SpoolWriter::Append(std::string_view records, AppendTicket* ticket) {
   if (records.empty()) return Status::Ok();
-  const auto index =
-      static_cast<int>(next_shard_.fetch_add(1, std::memory_order_relaxed) % shards_.size());
-  return AppendToShard(*shards_[static_cast<size_t>(index)], index, records, ticket);
+  const size_t count = shards_.size();
+  const uint64_t first = next_shard_.fetch_add(1, std::memory_order_relaxed);
+  Status failure;
+  size_t busy = 0;
+  // Round robin from `first`; a busy shard is skipped, a failing one too:
+  // nothing of the batch stays in it (cut back, or marked torn by `pending`).
+  for (size_t i = 0; i < count; ++i) {
+    Result<bool> appended =
+        AppendToShard(static_cast<int>((first + i) % count), /*wait=*/false, records, ticket);
+    if (!appended.ok()) {
+      if (failure.ok()) failure = appended.status();
+    } else if (*appended) {
+      return Status::Ok();
+    } else {
+      ++busy;
+    }
+  }
+  if (!failure.ok() || busy == 0) return failure;
+  if (!options_.wait_for_busy_shards) {
+    return Status::TempFail("every shard of " + spool_.dir() + " is locked by another process");
+  }
+  return AppendToShard(static_cast<int>(first % count), /*wait=*/true, records, ticket).status();
 }
 
-Status SpoolWriter::AppendToShard(Shard& shard, int index, std::string_view records,
-                                  AppendTicket* ticket) {
+Result<bool> SpoolWriter::AppendToShard(int index, bool wait, std::string_view records,
+                                        AppendTicket* ticket) {
+  Shard& shard = *shards_[static_cast<size_t>(index)];
+  bool sealed = false;
+  Status status;
+  {
+    std::unique_lock<std::mutex> guard(shard.mu, std::defer_lock);
+    if (wait) {
+      guard.lock();
+    } else if (!guard.try_lock()) {
+      return false;
+    }
+    LOGROUTE_ASSIGN_OR_RETURN(FileLock lock,
+                              wait ? shard.lock_file.Lock() : shard.lock_file.TryLock());
+    if (!lock.held()) return false;
+    status = AppendLocked(shard, index, records, ticket, &sealed);
+  }
+  if (sealed) SealedOne(index);
+  if (!status.ok()) return status;
+  return true;
+}
+
+Status SpoolWriter::AppendLocked(Shard& shard, int index, std::string_view records,
+                                 AppendTicket* ticket, bool* sealed) {
   const std::string path = spool_.ActivePath(index);
+  // Another process may have sealed `active` since we opened it.
+  struct stat st;
+  const bool exists = ::stat(path.c_str(), &st) == 0;
+  if (!exists && errno != ENOENT) return ErrnoStatus("cannot stat " + path, errno);
+  if (shard.active &&
+      (!exists || st.st_ino != shard.active->inode || st.st_dev != shard.active->device)) {
+    shard.active.reset();
+  }
+  if (!shard.active) {
+    auto file = std::make_shared<ActiveFile>();
+    LOGROUTE_ASSIGN_OR_RETURN(file->fd, OpenFile(path, O_RDWR | O_APPEND | O_CREAT));
+    if (::fstat(file->fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
+    file->device = st.st_dev;
+    file->inode = st.st_ino;
+    file->shard = index;
+    if (!exists && options_.fsync) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool_.ShardDir(index)));
+    shard.active = std::move(file);
+  } else if (::fstat(shard.active->fd.get(), &st) != 0) {
+    return ErrnoStatus("cannot stat " + path, errno);
+  }
+
+  ActiveFile& file = *shard.active;
+  LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool_, index, file.fd.get(), st.st_size));
+  if (!shard.pending) {
+    LOGROUTE_ASSIGN_OR_RETURN(PendingFile pending, PendingFile::Open(spool_, index));
+    shard.pending.emplace(std::move(pending));
+  }
+  LOGROUTE_RETURN_IF_ERROR(shard.pending->Record(file.inode, size, records.size()));
+  if (options_.fsync && !file.pending_synced) {
+    // After a machine crash, `pending` must not name an earlier file whose
+    // inode this one reuses (its stale extent could cut synced records):
+    // once per file, the first record naming it is made durable first.
+    LOGROUTE_RETURN_IF_ERROR(shard.pending->Sync());
+    file.pending_synced = true;
+  }
+  Status written = WriteAll(env_, file.fd.get(), records, path);
+  if (!written.ok()) {
+    // All or nothing: cut what part of the batch landed. Should this fail
+    // too, the next writer's torn-tail check moves the partial batch aside.
+    const bool truncated = ::ftruncate(file.fd.get(), size) == 0;
+    if (!LeavesFileKnown(written, truncated)) {
+      // No later append may land in a file in an unknown state.
+      Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, index);
+      *sealed = seq.ok() && seq->has_value();
+      if (!seq.ok()) spdlog::warn("Cannot seal after a failed write: {}", seq.status().message());
+    }
+    shard.active.reset();
+    return written;
+  }
+  if (ticket != nullptr) {
+    std::lock_guard<std::mutex> sync_guard(file.mu);
+    ticket->file = shard.active;
+    ticket->sequence = ++file.appended;
+  }
+  if (static_cast<uint64_t>(size) + records.size() >= options_.segment_bytes) {
+    // The records are written: a failed seal must not fail this Append(),
+    // whose caller would retry and store them twice. The next append past
+    // the bound (or flush) seals again.
+    Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, index);
+    if (seq.ok()) {
+      *sealed = seq->has_value();
+    } else {
+      spdlog::warn("Cannot seal, records stay in active: shard={} error={}", index,
+                   seq.status().message());
+    }
+    shard.active.reset();
+  }
+  return Status::Ok();
+}
+
+void SpoolWriter::SealedOne(int index) {
+  seals_.fetch_add(1, std::memory_order_relaxed);
+  // Only the segment's name is at stake: its data is in the file whatever it is called.
+  Status synced = SyncDir(spool_.ShardDir(index));
+  if (!synced.ok()) spdlog::warn("Cannot sync a sealed segment's name: {}", synced.message());
+}
+
+void SpoolWriter::Retire(const ActiveFile& file) {
+  Shard& shard = *shards_[static_cast<size_t>(file.shard)];
   bool sealed = false;
   {
     std::lock_guard<std::mutex> guard(shard.mu);
-    LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, shard.lock_file.Lock());
-
-    // Another process may have sealed `active` since we opened it.
+    Result<FileLock> lock = shard.lock_file.Lock();
+    if (!lock.ok()) return;
     struct stat st;
-    const bool exists = ::stat(path.c_str(), &st) == 0;
-    if (!exists && errno != ENOENT) return ErrnoStatus("cannot stat " + path, errno);
-    if (shard.active &&
-        (!exists || st.st_ino != shard.active->inode || st.st_dev != shard.active->device)) {
-      shard.active.reset();
+    const std::string path = spool_.ActivePath(file.shard);
+    if (::stat(path.c_str(), &st) == 0 && st.st_ino == file.inode && st.st_dev == file.device) {
+      Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, file.shard);
+      sealed = seq.ok() && seq->has_value();
+      if (!seq.ok()) spdlog::warn("Cannot seal after a failed sync: {}", seq.status().message());
     }
-    if (!shard.active) {
-      auto file = std::make_shared<ActiveFile>();
-      LOGROUTE_ASSIGN_OR_RETURN(file->fd, OpenFile(path, O_RDWR | O_APPEND | O_CREAT));
-      if (::fstat(file->fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
-      file->device = st.st_dev;
-      file->inode = st.st_ino;
-      if (!exists && options_.fsync) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool_.ShardDir(index)));
-      shard.active = std::move(file);
-    } else if (::fstat(shard.active->fd.get(), &st) != 0) {
-      return ErrnoStatus("cannot stat " + path, errno);
-    }
-
-    ActiveFile& file = *shard.active;
-    LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool_, index, file.fd.get(), st.st_size));
-    if (!shard.pending) {
-      LOGROUTE_ASSIGN_OR_RETURN(PendingFile pending, PendingFile::Open(spool_, index));
-      shard.pending.emplace(std::move(pending));
-    }
-    LOGROUTE_RETURN_IF_ERROR(shard.pending->Record(file.inode, size, records.size()));
-    if (options_.fsync && !file.pending_synced) {
-      // After a machine crash, `pending` must not name an earlier file whose
-      // inode this one reuses (its stale extent could cut synced records):
-      // once per file, the first record naming it is made durable first.
-      LOGROUTE_RETURN_IF_ERROR(shard.pending->Sync());
-      file.pending_synced = true;
-    }
-    Status written = WriteAll(env_, file.fd.get(), records, path);
-    if (!written.ok()) {
-      // All or nothing: cut what part of the batch landed. Should this fail
-      // too, the next writer's torn-tail check moves the partial record aside.
-      if (::ftruncate(file.fd.get(), size) != 0) shard.active.reset();
-      return written;
-    }
-    if (ticket != nullptr) {
-      std::lock_guard<std::mutex> sync_guard(file.mu);
-      ticket->file = shard.active;
-      ticket->sequence = ++file.appended;
-    }
-    if (static_cast<uint64_t>(size) + records.size() >= options_.segment_bytes) {
-      // The records are written: a failed seal must not fail this Append(),
-      // whose caller would retry and store them twice. The next append past
-      // the bound (or flush) seals again.
-      Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, index);
-      if (seq.ok()) {
-        sealed = seq->has_value();
-      } else {
-        spdlog::warn("Cannot seal, records stay in active: shard={} error={}", index,
-                     seq.status().message());
-      }
-      shard.active.reset();
-    }
+    if (shard.active.get() == &file) shard.active.reset();
   }
-  if (sealed) {
-    seals_.fetch_add(1, std::memory_order_relaxed);
-    // Only the segment's name is at stake: its data is in the file whatever it is called.
-    Status synced = SyncDir(spool_.ShardDir(index));
-    if (!synced.ok()) spdlog::warn("Cannot sync a sealed segment's name: {}", synced.message());
-  }
-  return Status::Ok();
+  if (sealed) SealedOne(file.shard);
 }
 
 Status SpoolWriter::WaitDurable(const AppendTicket& ticket) {
@@ -158,10 +232,16 @@ Status SpoolWriter::WaitDurable(const AppendTicket& ticket) {
     lock.lock();
     file.syncing = false;
     syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (rc != 0)
+    if (rc != 0) {
       file.sync_error = ErrnoStatus("cannot sync the spool", err);
-    else
+      // Its appends are answered with an error, and their clients retry:
+      // the retries must go to another file, not join these in this one.
+      lock.unlock();
+      Retire(file);
+      lock.lock();
+    } else {
       file.durable = std::max(file.durable, target);
+    }
     file.synced.notify_all();
   }
   return Status::Ok();

@@ -2,10 +2,16 @@
 //
 // Each Append() is one write(2) of whole records to one shard's `active`,
 // under the shard's flock (between processes) and mutex (between threads).
+// A shard whose lock another thread or process holds is skipped, and so is a
+// shard whose file cannot be appended to (another user's, broken): the batch
+// goes to the next shard, so no appender waits for a lock while a shard is
+// free (see WriterOptions::wait_for_busy_shards for when all are busy).
 // Before writing, a torn tail left by a writer that died mid-write is moved
 // to rejects/, so records are never glued together. If the write fails
 // (disk full), the file is truncated back: an Append() either lands whole or
-// not at all. When `active` reaches WriterOptions::segment_bytes it is sealed.
+// not at all. When `active` reaches WriterOptions::segment_bytes it is sealed;
+// it is sealed too after a write or a sync failed in a way that leaves its
+// state unknown, so that no later append (a client's retry) lands in it.
 //
 // Durability: Append() returns once the records are in the page cache. With
 // WriterOptions::fsync, WaitDurable() returns once they are on stable storage;
@@ -31,6 +37,9 @@ inline constexpr uint64_t kDefaultSegmentBytes = 16 << 20;
 struct WriterOptions {
   bool fsync = false;                             // --fsync always
   uint64_t segment_bytes = kDefaultSegmentBytes;  // seal `active` past this size
+  // When every shard is locked by others: wait for one (stdin), or fail at
+  // once with TempFail (the HTTP server's I/O threads must never block).
+  bool wait_for_busy_shards = true;
 };
 
 struct ActiveFile;  // writer.cc
@@ -63,7 +72,15 @@ class SpoolWriter {
  private:
   struct Shard;
   SpoolWriter(const Spool& spool, const WriterOptions& options, Env* env);
-  Status AppendToShard(Shard& shard, int index, std::string_view records, AppendTicket* ticket);
+  // Appends to shard `index` when its locks can be had, at once or (with
+  // `wait`) after waiting; false when another thread or process holds them.
+  Result<bool> AppendToShard(int index, bool wait, std::string_view records, AppendTicket* ticket);
+  // Appends under locks the caller holds; sets *sealed when `active` was sealed.
+  Status AppendLocked(Shard& shard, int index, std::string_view records, AppendTicket* ticket,
+                      bool* sealed);
+  // After a failed sync of `file`: seals it, if it is still the shard's `active`.
+  void Retire(const ActiveFile& file);
+  void SealedOne(int index);
 
   Spool spool_;
   WriterOptions options_;

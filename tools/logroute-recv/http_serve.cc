@@ -80,7 +80,9 @@ Status ServeHttp(const std::string& listen, HttpOptions options, const SpoolTarg
   LOGROUTE_ASSIGN_OR_RETURN(
       spool::Spool spool,
       spool::Spool::Open(target.dir, {.shards = target.shards, .create = true}));
-  LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, target.writer));
+  spool::WriterOptions writer_options = target.writer;
+  writer_options.wait_for_busy_shards = false;  // an I/O thread never waits for a lock
+  LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
   LOGROUTE_ASSIGN_OR_RETURN(auto server, http::Server::Create(server_options, chain, *writer));
   spdlog::info("Listening on {} spool={} fsync={} threads={}", server->local_address(), spool.dir(),
                target.writer.fsync ? "always" : "never", server_options.threads);

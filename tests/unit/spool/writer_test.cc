@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -424,7 +425,11 @@ TEST(GroupCommitTest, ManyThreadsAllDurable) {
   EXPECT_EQ(lines, static_cast<size_t>(kThreads * kAppends));
 }
 
-TEST(GroupCommitTest, FailedSyncIsReportedAndSticks) {
+// After a failed fdatasync the file's state on disk is unknown, and its
+// appends were answered with an error: a client's retry must not land in the
+// same file (which would hold the event twice), so the file is sealed and the
+// next append starts a new one.
+TEST(GroupCommitTest, AFailedSyncSealsTheFileSoRetriesLandInANewOne) {
   TempDir tmp;
   const Spool spool = OpenSpool(tmp, 1);
   FaultEnv env;
@@ -436,11 +441,44 @@ TEST(GroupCommitTest, FailedSyncIsReportedAndSticks) {
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.code(), Code::kIoError);
   EXPECT_NE(status.message().find("sync"), std::string::npos) << status.message();
-  // The page cache of that file can no longer be trusted, even if syncing works again.
+  EXPECT_FALSE(writer->WaitDurable(first).ok()) << "a failed sync is never reported as durable";
+
   env.fail_sync = false;
   ASSERT_TRUE(writer->Append(MakeRecord(2), &second).ok());
-  EXPECT_FALSE(writer->WaitDurable(second).ok());
-  EXPECT_FALSE(writer->WaitDurable(first).ok());
+  EXPECT_TRUE(writer->WaitDurable(second).ok());
+  const std::vector<std::string> files = testing::ShardFiles(spool, 0);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(ReadLines(files[0]),
+            std::vector<std::string>{MakeRecord(1).substr(0, MakeRecord(1).size() - 1)});
+  EXPECT_EQ(files[1], spool.ActivePath(0));
+  EXPECT_EQ(ReadActive(spool, 0), MakeRecord(2));
+}
+
+// A write that fails for good (EIO) leaves the file sealed too.
+TEST(FaultTest, AFailedWriteSealsTheFile) {
+  TempDir tmp;
+  const Spool spool = OpenSpool(tmp, 1);
+  FaultEnv env;
+  auto writer = OpenWriter(spool, {}, &env);
+  ASSERT_TRUE(writer->Append(MakeRecord(1)).ok());
+  env.write_mode = FaultEnv::WriteMode::kEio;
+  ASSERT_FALSE(writer->Append(MakeRecord(2)).ok());
+  env.write_mode = FaultEnv::WriteMode::kNormal;
+  ASSERT_TRUE(writer->Append(MakeRecord(3)).ok());
+  const std::vector<std::string> files = testing::ShardFiles(spool, 0);
+  ASSERT_EQ(files.size(), 2u);
+  EXPECT_EQ(ReadActive(spool, 0), MakeRecord(3));
+}
+
+// A shard whose `active` cannot be opened (left by another user, or broken)
+// is skipped: the batch goes to the next shard, and every append succeeds.
+TEST(SpoolWriterTest, AShardThatCannotBeOpenedIsSkipped) {
+  TempDir tmp;
+  const Spool spool = OpenSpool(tmp, 3);
+  ASSERT_EQ(::mkdir(spool.ActivePath(1).c_str(), 0755), 0);  // open(O_RDWR) fails: EISDIR
+  auto writer = OpenWriter(spool, {});
+  for (int i = 0; i < 9; ++i) ASSERT_TRUE(writer->Append(MakeRecord(i)).ok()) << i;
+  EXPECT_EQ(ReadLines(spool.ActivePath(0)).size() + ReadLines(spool.ActivePath(2)).size(), 9u);
 }
 
 TEST(GroupCommitTest, TicketWithoutFileIsDurable) {
