@@ -21,12 +21,16 @@ enum class Code : int {
   kOk = 0,
   kUsage = 64,         // bad command line or configuration
   kDataError = 65,     // input data was incorrect
+  kNoHost = 68,        // a host name that does not resolve (a mistyped --db)
   kUnavailable = 69,   // a service (database, port) refused us for good
   kInternal = 70,      // a bug: an invariant did not hold
   kCannotCreate = 73,  // cannot create an output file or directory
   kIoError = 74,       // an I/O error on a file
   kTempFail = 75,      // temporary failure: retry later, nothing is lost
   kNoPermission = 77,  // permission denied (e.g. database authentication)
+  // Not a sysexits value: a flush pass did what it could, and some shards or
+  // segments failed for a reason a retry will not cure (see logroute-flush(1)).
+  kPartial = 79,
 };
 
 class [[nodiscard]] Status {
@@ -37,6 +41,7 @@ class [[nodiscard]] Status {
   static Status Ok() { return {}; }
   static Status Usage(std::string m) { return {Code::kUsage, std::move(m)}; }
   static Status DataError(std::string m) { return {Code::kDataError, std::move(m)}; }
+  static Status NoHost(std::string m) { return {Code::kNoHost, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }
   static Status CannotCreate(std::string m) { return {Code::kCannotCreate, std::move(m)}; }

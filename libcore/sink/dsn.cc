@@ -81,8 +81,8 @@ Result<MysqlDsn> ParseMysqlDsn(std::string_view dsn) {
     if (eq == std::string_view::npos)
       return bad("parameter '" + std::string(pair) + "' has no '='");
     std::string key(pair.substr(0, eq));
-    static const char* const kKnown[] = {"socket",   "ssl-mode", "ssl-ca",
-                                         "ssl-cert", "ssl-key",  "bulk"};
+    static const char* const kKnown[] = {"socket",  "ssl-mode", "ssl-ca",    "ssl-cert",
+                                         "ssl-key", "bulk",     "max-packet"};
     bool known = false;
     for (const char* k : kKnown) known |= key == k;
     if (!known) return bad("unknown parameter '" + key + "'");

@@ -4,7 +4,10 @@
 //   mysql://[USER@]localhost/DB?socket=PATH
 //
 // Keys: socket, ssl-mode (DISABLED, PREFERRED, REQUIRED, VERIFY_CA,
-// VERIFY_IDENTITY), ssl-ca, ssl-cert, ssl-key, bulk (array | load | insert). A password
+// VERIFY_IDENTITY), ssl-ca, ssl-cert, ssl-key, bulk (array | load | insert),
+// max-packet (the largest statement to send, in bytes; default: the server's
+// max_allowed_packet, read at connect: set it lower for a proxy that allows
+// less). A password
 // in the DSN is refused: it would show in `ps` and in logs. It comes from
 // MYSQL_PWD, the option files or --password-file.
 #pragma once

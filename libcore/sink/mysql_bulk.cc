@@ -47,6 +47,15 @@ bool ServerHasBulkProtocol(MYSQL* mysql) {
          (extended & (MARIADB_CLIENT_STMT_BULK_OPERATIONS >> 32)) != 0;
 }
 
+// What one row adds to a statement, at most, on each path: the bulk protocol
+// sends a flag byte, 8 bytes and a length per value; an INSERT writes the
+// digits, the name escaped (each byte at most twice) and the punctuation.
+size_t ArrayRowBytes(const Row& row) { return 40 + row.escaped_name.size(); }
+size_t ValuesRowBytes(const Row& row) { return 48 + 2 * row.escaped_name.size(); }
+size_t LoadRowBytes(const Row& row) { return 44 + row.escaped_name.size(); }
+// The statement around the rows (its text, the packet's headers).
+constexpr size_t kStatementOverhead = 512;
+
 void AppendInt(int64_t value, std::string* out) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
@@ -68,12 +77,16 @@ MysqlBulkWriter::~MysqlBulkWriter() {
 Status MysqlBulkWriter::Insert(std::string_view table, std::span<const Row> rows) {
   if (rows.empty()) return Status::Ok();
   if (path_ == BulkPath::kArray) {
-    if (ServerHasBulkProtocol(mysql_)) return InsertArray(table, rows);
+    if (ServerHasBulkProtocol(mysql_)) {
+      return InRuns(table, rows, &ArrayRowBytes,
+                    [this](auto t, auto run) { return InsertArray(t, run); });
+    }
     spdlog::info("The server has no bulk protocol (not MariaDB); using LOAD DATA LOCAL INFILE");
     path_ = BulkPath::kLoad;
   }
   if (path_ == BulkPath::kLoad) {
-    Status loaded = LoadData(table, rows);
+    Status loaded =
+        InRuns(table, rows, &LoadRowBytes, [this](auto t, auto run) { return LoadData(t, run); });
     const unsigned error = mysql_errno(mysql_);
     if (loaded.ok() ||
         (error != ER_NOT_ALLOWED_COMMAND && error != ER_LOAD_INFILE_CAPABILITY_DISABLED)) {
@@ -85,7 +98,35 @@ Status MysqlBulkWriter::Insert(std::string_view table, std::span<const Row> rows
                  mysql_error(mysql_));
     path_ = BulkPath::kInsert;
   }
-  return InsertValues(table, rows);
+  return InRuns(table, rows, &ValuesRowBytes,
+                [this](auto t, auto run) { return InsertValues(t, run); });
+}
+
+template <typename RowBytes, typename InsertRun>
+Status MysqlBulkWriter::InRuns(std::string_view table, std::span<const Row> rows,
+                               RowBytes row_bytes, InsertRun insert) {
+  const size_t budget =
+      statement_limit_ > kStatementOverhead ? statement_limit_ - kStatementOverhead : 0;
+  if (path_ != BulkPath::kLoad) {
+    for (const Row& row : rows) {
+      if (row_bytes(row) > budget) {
+        return Status::DataError(context_ + ": a row of about " + std::to_string(row_bytes(row)) +
+                                 " bytes does not fit in a statement the server takes (" +
+                                 std::to_string(statement_limit_) +
+                                 " bytes: its max_allowed_packet)");
+      }
+    }
+  }
+  size_t begin = 0;
+  while (begin < rows.size()) {
+    size_t end = begin, bytes = 0;
+    while (end < rows.size() && (end == begin || bytes + row_bytes(rows[end]) <= budget)) {
+      bytes += row_bytes(rows[end++]);
+    }
+    LOGROUTE_RETURN_IF_ERROR(insert(table, rows.subspan(begin, end - begin)));
+    begin = end;
+  }
+  return Status::Ok();
 }
 
 Result<MYSQL_STMT*> MysqlBulkWriter::StatementFor(std::string_view table) {

@@ -12,6 +12,12 @@
 // Insert with DataError and stores nothing (LOAD DATA LOCAL turns such errors
 // into warnings, so any warning fails it), which is what lets flush bisect.
 //
+// Statements are cut to fit the server's max_allowed_packet (the statement
+// limit): a chunk goes in as several executes when its rows need it. A row no
+// statement of that size can carry fails the Insert with DataError before
+// anything is sent, so flush rejects it with the reason. LOAD DATA streams its
+// rows in packets of its own, so its chunks are cut only to bound memory.
+//
 // Not thread-safe; lives as long as its connection.
 #pragma once
 
@@ -40,6 +46,9 @@ class MysqlBulkWriter {
 
   Status Insert(std::string_view table, std::span<const Row> rows);
   BulkPath path() const { return path_; }
+  // The largest statement (packet) to send, in bytes.
+  void set_statement_limit(size_t bytes) { statement_limit_ = bytes; }
+  size_t statement_limit() const { return statement_limit_; }
 
   // What LOAD DATA LOCAL reads from (the local-infile callbacks' state).
   struct InfileSource {
@@ -48,6 +57,11 @@ class MysqlBulkWriter {
   };
 
  private:
+  // Runs `insert` on consecutive runs of `rows` whose statements stay within
+  // the limit (`row_bytes`: a row's share of one), so many as needed.
+  template <typename RowBytes, typename InsertRun>
+  Status InRuns(std::string_view table, std::span<const Row> rows, RowBytes row_bytes,
+                InsertRun insert);
   Status InsertArray(std::string_view table, std::span<const Row> rows);
   Status LoadData(std::string_view table, std::span<const Row> rows);
   Status InsertValues(std::string_view table, std::span<const Row> rows);
@@ -58,6 +72,7 @@ class MysqlBulkWriter {
   MYSQL* mysql_;
   std::string context_;
   BulkPath path_;
+  size_t statement_limit_ = size_t{16} << 20;  // MariaDB's default max_allowed_packet
   std::map<std::string, MYSQL_STMT*, std::less<>> statements_;
   InfileSource infile_;
   std::string buffer_;  // TSV or SQL text, or the unescaped names of an array

@@ -1,6 +1,13 @@
-// Errors of MariaDB Connector/C as logroute Statuses: which ones a retry may
-// cure (TempFail: exit 75), which are the data's fault (DataError: flush
-// bisects), which are the operator's (Usage, NoPermission, Unavailable).
+// Errors of MariaDB Connector/C as logroute Statuses. What matters is who is
+// at fault, not the exact code:
+//   the connection or the server's state (TempFail: keep the segment, retry,
+//     maybe on a new connection: exit 75 if it lasts);
+//   the operator's setup (NoPermission, NoHost, Unavailable; Usage for a table
+//     that cannot take our rows);
+//   anything else is the statement's, so the rows' (DataError): flush bisects
+//     an INSERT that fails that way, so that a poison row is found by how it
+//     behaves — it fails alone while its neighbours go in — whatever its code
+//     (a trigger's SIGNAL, a CHECK, a key, a charset...).
 #pragma once
 
 #include <string_view>
@@ -9,7 +16,11 @@
 
 namespace logroute::sink {
 
-Code ClassifyMysqlError(unsigned error);
+Code ClassifyMysqlError(unsigned error, std::string_view message);
+
+// True for the errors that end the connection because a packet was too big
+// (or that look the same from here: the server went away while we sent).
+bool IsPacketError(unsigned error);
 
 // "<context>: <what>: <server message> (error N)", classified.
 Status MysqlStatus(std::string_view context, std::string_view what, unsigned error,

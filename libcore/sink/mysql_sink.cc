@@ -2,14 +2,18 @@
 //
 // This file holds the connection, the ledger, the tables and the transaction;
 // the rows go in through MysqlBulkWriter (mysql_bulk.h), which picks the
-// fastest bulk path the server supports. The session runs in strict mode, so
-// a value that does not fit is refused (and rejected with the reason by
-// flush), never stored truncated.
+// fastest bulk path the server supports. The session sets its own sql_mode,
+// strict, whatever the server's: a value that does not fit is refused (and
+// rejected with the reason by flush), never stored truncated, and our
+// statements mean the same on a server run with NO_BACKSLASH_ESCAPES or
+// ANSI_QUOTES.
 #include <mysql.h>
 #include <mysqld_error.h>
 
 #include <algorithm>
+#include <charconv>
 #include <memory>
+#include <optional>
 #include <set>
 
 #include "libcore/base/file_util.h"
@@ -24,13 +28,23 @@ namespace {
 constexpr unsigned kConnectTimeoutSeconds = 10;
 constexpr unsigned kReadWriteTimeoutSeconds = 300;
 
+// Our session's sql_mode, whole: strict, and no mode that changes what our
+// statements' quotes and backslashes mean (NO_BACKSLASH_ESCAPES breaks LOAD
+// DATA's ESCAPED BY '\\', ANSI_QUOTES would read "..." as a name).
+constexpr const char* kSessionSqlMode = "STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION";
+
 class MysqlSink final : public Sink {
  public:
-  MysqlSink(MysqlDsn dsn, SinkOptions options, BulkPath first_path)
-      : dsn_(std::move(dsn)), options_(std::move(options)), first_path_(first_path) {}
-  ~MysqlSink() override {
-    bulk_.reset();  // its statements belong to the connection
-    if (mysql_ != nullptr) mysql_close(mysql_);
+  MysqlSink(MysqlDsn dsn, SinkOptions options, BulkPath first_path, size_t max_packet)
+      : dsn_(std::move(dsn)),
+        options_(std::move(options)),
+        first_path_(first_path),
+        statement_limit_(max_packet) {}
+  ~MysqlSink() override { Close(); }
+
+  Status Reconnect() override {
+    Close();
+    return Open();
   }
 
   Status Open() override {
@@ -64,11 +78,9 @@ class MysqlSink final : public Sink {
             dsn_.port, socket.empty() ? nullptr : socket.c_str(), CLIENT_FOUND_ROWS) == nullptr) {
       return Error("cannot connect");
     }
-    bulk_ = std::make_unique<MysqlBulkWriter>(mysql_, dsn_.text, first_path_);
-    // Strict mode on our session whatever the server's default: a value that
-    // does not fit is refused (and rejected with the reason), never truncated.
     LOGROUTE_RETURN_IF_ERROR(
-        Query("SET SESSION sql_mode = CONCAT_WS(',', @@SESSION.sql_mode, 'STRICT_ALL_TABLES')"));
+        Query(std::string("SET SESSION sql_mode = '") + kSessionSqlMode + "'"));
+    LOGROUTE_RETURN_IF_ERROR(ReadStatementLimit());
     // Should the server end a transaction without telling (a Galera brute-force
     // abort has been seen to), the statements after it must not autocommit on
     // their own: with autocommit off they open a new transaction, which
@@ -131,13 +143,9 @@ class MysqlSink final : public Sink {
     return Status::Ok();
   }
 
-  Result<bool> Begin(const SegmentKey& key) override {
-    LOGROUTE_RETURN_IF_ERROR(Query("SELECT 1 FROM " + std::string(kLedgerTable) + KeyWhere(key)));
-    MYSQL_RES* result = mysql_store_result(mysql_);
-    if (result == nullptr) return Error("cannot read the ledger");
-    const bool committed = mysql_num_rows(result) > 0;
-    mysql_free_result(result);
-    if (committed) return false;
+  Result<LedgerClaim> Begin(const SegmentKey& key) override {
+    LOGROUTE_ASSIGN_OR_RETURN(std::optional<LedgerEntry> committed, LookUp(key));
+    if (committed) return LedgerClaim{LedgerClaim::State::kAlreadyCommitted, *committed};
     LOGROUTE_RETURN_IF_ERROR(Query("START TRANSACTION"));
     in_transaction_ = true;
     // The ledger row goes in first: it holds the key against a concurrent
@@ -152,24 +160,35 @@ class MysqlSink final : public Sink {
       const bool committed_by_other = mysql_errno(mysql_) == ER_DUP_ENTRY;
       Status status = Error("cannot write the ledger");
       Rollback();
-      if (committed_by_other) return false;
-      return status;
+      if (!committed_by_other) return status;
+      LOGROUTE_ASSIGN_OR_RETURN(committed, LookUp(key));
+      return LedgerClaim{LedgerClaim::State::kAlreadyCommitted, committed.value_or(LedgerEntry{})};
     }
-    return true;
+    return LedgerClaim{};
   }
 
   Status Insert(std::string_view table, std::span<const Row> rows) override {
-    return bulk_->Insert(table, rows);
+    Status status = bulk_->Insert(table, rows);
+    if (!status.ok() && IsPacketError(mysql_errno(mysql_))) {
+      // The server dropped a statement as too big (or went away while we
+      // sent it): the next connection sends smaller ones, down to the
+      // server's own limit at once when ours was set above it (?max-packet=).
+      statement_limit_ = std::min(bulk_->statement_limit() / 2, server_packet_);
+      return Status::TempFail(status.message() +
+                              "; retrying on a new connection with statements of at most " +
+                              std::to_string(statement_limit_) + " bytes");
+    }
+    return status;
   }
 
   Status Savepoint() override { return Query("SAVEPOINT logroute_batch"); }
   Status RollbackToSavepoint() override { return Query("ROLLBACK TO SAVEPOINT logroute_batch"); }
 
-  Result<bool> Commit(const SegmentKey& key, const SegmentSummary& summary) override {
+  Result<LedgerClaim> Commit(const SegmentKey& key, const LedgerEntry& entry) override {
     LOGROUTE_RETURN_IF_ERROR(Query(
-        "UPDATE " + std::string(kLedgerTable) + " SET row_count = " + std::to_string(summary.rows) +
-        ", rejected_count = " + std::to_string(summary.rejected) +
-        ", checksum = " + std::to_string(summary.checksum) + KeyWhere(key)));
+        "UPDATE " + std::string(kLedgerTable) + " SET row_count = " + std::to_string(entry.rows) +
+        ", rejected_count = " + std::to_string(entry.rejected) +
+        ", checksum = " + std::to_string(entry.checksum) + KeyWhere(key)));
     if (mysql_affected_rows(mysql_) != 1) {
       // The row Begin() inserted is gone: the server ended the transaction
       // without an error. Nothing of it may be committed; the segment stays.
@@ -180,7 +199,7 @@ class MysqlSink final : public Sink {
     }
     if (mysql_commit(mysql_) != 0) return Error("cannot commit");
     in_transaction_ = false;
-    return true;
+    return LedgerClaim{};
   }
 
   void Rollback() override {
@@ -189,9 +208,70 @@ class MysqlSink final : public Sink {
     in_transaction_ = false;
   }
 
+  Result<std::optional<LedgerEntry>> LookUp(const SegmentKey& key) override {
+    LOGROUTE_RETURN_IF_ERROR(Query("SELECT row_count, rejected_count, checksum FROM " +
+                                   std::string(kLedgerTable) + KeyWhere(key)));
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    if (result == nullptr) return Error("cannot read the ledger");
+    std::optional<LedgerEntry> entry;
+    if (MYSQL_ROW row = mysql_fetch_row(result)) {
+      entry = LedgerEntry{std::stoull(row[0]), std::stoull(row[1]),
+                          static_cast<uint32_t>(std::stoul(row[2]))};
+    }
+    mysql_free_result(result);
+    EndReadOnlyTransaction();
+    return entry;
+  }
+
+  Result<std::vector<uint64_t>> HighestCommitted(std::string_view spool_id, int shards) override {
+    LOGROUTE_RETURN_IF_ERROR(Query("SELECT shard, MAX(seq) FROM " + std::string(kLedgerTable) +
+                                   " WHERE spool_id = '" + std::string(spool_id) +
+                                   "' GROUP BY shard"));
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    if (result == nullptr) return Error("cannot read the ledger");
+    std::vector<uint64_t> highest(static_cast<size_t>(shards), 0);
+    while (MYSQL_ROW row = mysql_fetch_row(result)) {
+      const int shard = std::atoi(row[0]);
+      if (shard >= 0 && shard < shards) highest[static_cast<size_t>(shard)] = std::stoull(row[1]);
+    }
+    mysql_free_result(result);
+    EndReadOnlyTransaction();
+    return highest;
+  }
+
   std::string Describe() const override { return dsn_.text; }
 
  private:
+  void Close() {
+    bulk_.reset();  // its statements belong to the connection
+    if (mysql_ != nullptr) mysql_close(mysql_);
+    mysql_ = nullptr;
+    ensured_.clear();
+    in_transaction_ = false;
+  }
+
+  // With autocommit off, a SELECT outside our transactions opens one of its
+  // own, whose snapshot would hide later commits from the next read: end it.
+  void EndReadOnlyTransaction() {
+    if (!in_transaction_) mysql_commit(mysql_);
+  }
+
+  // The server's max_allowed_packet bounds every statement; ?max-packet=
+  // (for a proxy in between that allows less) replaces it until a packet
+  // error says otherwise.
+  Status ReadStatementLimit() {
+    LOGROUTE_RETURN_IF_ERROR(Query("SELECT @@max_allowed_packet"));
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    if (result == nullptr) return Error("cannot read max_allowed_packet");
+    MYSQL_ROW row = mysql_fetch_row(result);
+    server_packet_ = row != nullptr && row[0] != nullptr ? std::stoull(row[0]) : server_packet_;
+    mysql_free_result(result);
+    if (statement_limit_ == 0) statement_limit_ = server_packet_;
+    bulk_ = std::make_unique<MysqlBulkWriter>(mysql_, dsn_.text, first_path_);
+    bulk_->set_statement_limit(statement_limit_);
+    return Status::Ok();
+  }
+
   Status SetTlsOptions() {
     const std::string mode = dsn_.Param("ssl-mode");
     const std::string ca = dsn_.Param("ssl-ca"), cert = dsn_.Param("ssl-cert"),
@@ -240,6 +320,8 @@ class MysqlSink final : public Sink {
   SinkOptions options_;
   MYSQL* mysql_ = nullptr;
   BulkPath first_path_ = BulkPath::kArray;
+  size_t statement_limit_ = 0;               // 0: the server's
+  size_t server_packet_ = size_t{16} << 20;  // its max_allowed_packet, read at connect
   std::unique_ptr<MysqlBulkWriter> bulk_;
   std::set<std::string, std::less<>> ensured_;
   bool in_transaction_ = false;
@@ -258,7 +340,15 @@ Result<std::unique_ptr<Sink>> NewMysqlSink(std::string_view dsn, const SinkOptio
   } else if (!bulk.empty() && bulk != "array") {
     return Status::Usage("--db: bulk must be array, load or insert, not '" + bulk + "'");
   }
-  return std::unique_ptr<Sink>(new MysqlSink(std::move(parsed), options, first));
+  size_t max_packet = 0;
+  if (const std::string text = parsed.Param("max-packet"); !text.empty()) {
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), max_packet);
+    if (ec != std::errc() || end != text.data() + text.size() || max_packet < 1024) {
+      return Status::Usage("--db: max-packet must be a number of bytes, at least 1024, not '" +
+                           text + "'");
+    }
+  }
+  return std::unique_ptr<Sink>(new MysqlSink(std::move(parsed), options, first, max_packet));
 }
 
 }  // namespace logroute::sink

@@ -1,24 +1,40 @@
 // Sink: where flush puts rows — one small interface, one file per database,
 // one row per sink in the registry (registry.cc).
 //
-// The exactly-once protocol is flush's (tools/logroute-flush); a sink offers
-// the transaction it needs: Begin() tells whether a segment is already in the
-// ledger; Insert() adds rows; Commit() adds the ledger row and commits, so the
-// rows and the ledger row land together or not at all.
+// The protocol, per segment (flush drives it, doc/guarantees.md):
 //
-// Errors: TempFail when the database is unreachable or the connection broke
-// (flush exits 75, the segment stays); NoPermission when authentication is
-// refused; DataError when the server refused rows (flush bisects to find
-// them); Usage for a bad DSN or a table that lacks a required column.
+//   EnsureTable(t)...   before the transaction: DDL commits implicitly in MySQL
+//   Begin(key)          claims the segment's ledger key in a new transaction, or
+//                       answers that the ledger already holds it (and what for)
+//   { Savepoint() Insert(t, rows) [RollbackToSavepoint()] }...
+//   Commit(key, entry)  records what the segment held and commits: the rows and
+//                       the ledger row land together or not at all
+//
+// How a sink claims the key is its own: MySQL inserts the ledger row at
+// Begin(), so that a concurrent flusher of the same key waits on its row lock
+// and then finds it, and so that Commit() can tell a transaction the server
+// ended silently (the row is gone); SQLite takes the database's write lock at
+// Begin() (BEGIN IMMEDIATE) and inserts the row at Commit().
+//
+// Errors: TempFail when the database is unreachable, the connection broke or
+// the server is not in a state to take writes (flush keeps the segment and
+// may retry on a new connection); NoPermission when authentication or a
+// table's privileges are refused; NoHost for a host name that does not
+// resolve; Usage for a bad DSN, or from EnsureTable()/Insert() for a table
+// that cannot take our rows (no such column, a column we cannot fill); and
+// DataError, from Insert(), for any other refusal of the statement: flush
+// bisects the rows to find the ones refused.
 //
 // Thread safety: a Sink is used by one thread at a time.
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "libcore/base/result.h"
 
@@ -32,17 +48,33 @@ struct Row {
   std::string_view escaped_name;
 };
 
-// The ledger key of a segment, and what the ledger row records about it.
+// The ledger key of a segment.
 struct SegmentKey {
   std::string spool_id;
   int shard = 0;
   uint64_t seq = 0;
 };
 
-struct SegmentSummary {
+// What the ledger records of a committed segment: enough to tell the same
+// segment (after a crash between commit and unlink) from another one under
+// the same key (a copied or restored spool).
+struct LedgerEntry {
   uint64_t rows = 0;      // rows inserted
   uint64_t rejected = 0;  // records sent to rejects/
-  uint32_t checksum = 0;  // CRC-32C of the segment file
+  uint32_t checksum = 0;  // CRC-32C of the segment's lines (see flush's SegmentDigest)
+  bool operator==(const LedgerEntry&) const = default;
+};
+
+// Who holds a segment's key, as Begin() and Commit() find it.
+struct LedgerClaim {
+  enum class State {
+    kOurs,              // Begin(): our transaction holds it; Commit(): committed by us
+    kAlreadyCommitted,  // the ledger holds it (see `committed`); no transaction is open
+  };
+  State state = State::kOurs;
+  LedgerEntry committed;  // when kAlreadyCommitted
+
+  bool ours() const { return state == State::kOurs; }
 };
 
 inline constexpr const char* kLedgerTable = "logroute_ledger";
@@ -53,23 +85,32 @@ class Sink {
 
   // Connects and creates the ledger table when missing.
   virtual Status Open() = 0;
+  // Drops the connection, if any, and opens a new one (after an error that
+  // broke it). Any open transaction is lost, as the server rolls it back.
+  virtual Status Reconnect() = 0;
   // Creates `table` when missing (the original's Django layout: id, unix_ts,
-  // user_id, event_name); checks that an existing one has those columns.
+  // user_id, event_name); checks that an existing one can take our rows
+  // (Usage, naming what is wrong, when it cannot).
   virtual Status EnsureTable(std::string_view table) = 0;
 
-  // Starts the transaction of a segment. Returns false (and no transaction
-  // is open) when the ledger already holds `key`: committed before.
-  virtual Result<bool> Begin(const SegmentKey& key) = 0;
+  virtual Result<LedgerClaim> Begin(const SegmentKey& key) = 0;
   // Inserts rows into `table` inside the open transaction.
   virtual Status Insert(std::string_view table, std::span<const Row> rows) = 0;
   // Savepoints let flush undo one failed Insert and bisect it.
   virtual Status Savepoint() = 0;
   virtual Status RollbackToSavepoint() = 0;
-  // Adds the ledger row and commits. If the ledger already holds the key (a
-  // concurrent flusher won), rolls back and returns false.
-  virtual Result<bool> Commit(const SegmentKey& key, const SegmentSummary& summary) = 0;
+  // kAlreadyCommitted when a concurrent flusher committed the key first: ours
+  // is rolled back.
+  virtual Result<LedgerClaim> Commit(const SegmentKey& key, const LedgerEntry& entry) = 0;
   // Abandons the open transaction, if any. Never fails: a broken connection rolls back by itself.
   virtual void Rollback() = 0;
+
+  // The ledger's entry for `key`, outside any transaction; nullopt when none.
+  virtual Result<std::optional<LedgerEntry>> LookUp(const SegmentKey& key) = 0;
+  // For each shard in [0, shards), the highest sequence number the ledger
+  // holds for `spool_id` (0: none). A spool whose own counter is not beyond
+  // it was copied or restored.
+  virtual Result<std::vector<uint64_t>> HighestCommitted(std::string_view spool_id, int shards) = 0;
 
   // For logs: "sqlite:/var/lib/logroute/events.db", never a password.
   virtual std::string Describe() const = 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <map>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -21,11 +22,11 @@ constexpr int kBusyTimeoutMs = 30000;  // concurrent flushers wait for each othe
 class SqliteSink final : public Sink {
  public:
   explicit SqliteSink(std::string path) : path_(std::move(path)) {}
-  ~SqliteSink() override {
-    for (auto& [table, statement] : inserts_) sqlite3_finalize(statement);
-    sqlite3_finalize(ledger_check_);
-    sqlite3_finalize(ledger_insert_);
-    if (db_ != nullptr) sqlite3_close(db_);
+  ~SqliteSink() override { Close(); }
+
+  Status Reconnect() override {
+    Close();
+    return Open();
   }
 
   Status Open() override {
@@ -43,9 +44,13 @@ class SqliteSink final : public Sink {
                                   " rejected_count INTEGER NOT NULL, checksum INTEGER NOT NULL,"
                                   " committed_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,"
                                   " PRIMARY KEY (spool_id, shard, seq))"));
-    LOGROUTE_RETURN_IF_ERROR(Prepare(
-        std::string("SELECT 1 FROM ") + kLedgerTable + " WHERE spool_id=? AND shard=? AND seq=?",
-        &ledger_check_));
+    LOGROUTE_RETURN_IF_ERROR(
+        Prepare(std::string("SELECT row_count, rejected_count, checksum FROM ") + kLedgerTable +
+                    " WHERE spool_id=? AND shard=? AND seq=?",
+                &ledger_check_));
+    LOGROUTE_RETURN_IF_ERROR(Prepare(std::string("SELECT shard, MAX(seq) FROM ") + kLedgerTable +
+                                         " WHERE spool_id=? GROUP BY shard",
+                                     &ledger_highest_));
     return Prepare(
         std::string("INSERT INTO ") + kLedgerTable +
             " (spool_id, shard, seq, row_count, rejected_count, checksum) VALUES (?,?,?,?,?,?)",
@@ -67,18 +72,16 @@ class SqliteSink final : public Sink {
     return Status::Ok();
   }
 
-  Result<bool> Begin(const SegmentKey& key) override {
+  Result<LedgerClaim> Begin(const SegmentKey& key) override {
     LOGROUTE_RETURN_IF_ERROR(Exec("BEGIN IMMEDIATE"));
     in_transaction_ = true;
-    BindKey(ledger_check_, key);
-    const int rc = sqlite3_step(ledger_check_);
-    sqlite3_reset(ledger_check_);
-    if (rc == SQLITE_ROW) {
-      Rollback();
-      return false;
+    Result<std::optional<LedgerEntry>> committed = LookUp(key);
+    if (!committed.ok() || committed->has_value()) Rollback();
+    if (!committed.ok()) return committed.status();
+    if (committed->has_value()) {
+      return LedgerClaim{LedgerClaim::State::kAlreadyCommitted, **committed};
     }
-    if (rc != SQLITE_DONE) return Error("cannot read the ledger", Code::kIoError);
-    return true;
+    return LedgerClaim{};
   }
 
   Status Insert(std::string_view table, std::span<const Row> rows) override {
@@ -93,10 +96,7 @@ class SqliteSink final : public Sink {
       sqlite3_bind_text(insert, 3, name_.data(), static_cast<int>(name_.size()), SQLITE_STATIC);
       const int rc = sqlite3_step(insert);
       sqlite3_reset(insert);
-      if (rc != SQLITE_DONE) {
-        return Error("cannot insert into " + std::string(table),
-                     rc == SQLITE_CONSTRAINT ? Code::kDataError : Code::kIoError);
-      }
+      if (rc != SQLITE_DONE) return InsertError(table);
     }
     return Status::Ok();
   }
@@ -104,21 +104,22 @@ class SqliteSink final : public Sink {
   Status Savepoint() override { return Exec("SAVEPOINT logroute_batch"); }
   Status RollbackToSavepoint() override { return Exec("ROLLBACK TO logroute_batch"); }
 
-  Result<bool> Commit(const SegmentKey& key, const SegmentSummary& summary) override {
+  Result<LedgerClaim> Commit(const SegmentKey& key, const LedgerEntry& entry) override {
     BindKey(ledger_insert_, key);
-    sqlite3_bind_int64(ledger_insert_, 4, static_cast<sqlite3_int64>(summary.rows));
-    sqlite3_bind_int64(ledger_insert_, 5, static_cast<sqlite3_int64>(summary.rejected));
-    sqlite3_bind_int64(ledger_insert_, 6, summary.checksum);
+    sqlite3_bind_int64(ledger_insert_, 4, static_cast<sqlite3_int64>(entry.rows));
+    sqlite3_bind_int64(ledger_insert_, 5, static_cast<sqlite3_int64>(entry.rejected));
+    sqlite3_bind_int64(ledger_insert_, 6, entry.checksum);
     const int rc = sqlite3_step(ledger_insert_);
     sqlite3_reset(ledger_insert_);
-    if (rc == SQLITE_CONSTRAINT) {
+    if (rc == SQLITE_CONSTRAINT) {  // not under BEGIN IMMEDIATE; kept for a hand-made ledger row
       Rollback();
-      return false;
+      LOGROUTE_ASSIGN_OR_RETURN(std::optional<LedgerEntry> committed, LookUp(key));
+      return LedgerClaim{LedgerClaim::State::kAlreadyCommitted, committed.value_or(LedgerEntry{})};
     }
     if (rc != SQLITE_DONE) return Error("cannot write the ledger", Code::kIoError);
     LOGROUTE_RETURN_IF_ERROR(Exec("COMMIT"));
     in_transaction_ = false;
-    return true;
+    return LedgerClaim{};
   }
 
   void Rollback() override {
@@ -127,9 +128,63 @@ class SqliteSink final : public Sink {
     in_transaction_ = false;
   }
 
+  Result<std::optional<LedgerEntry>> LookUp(const SegmentKey& key) override {
+    BindKey(ledger_check_, key);
+    const int rc = sqlite3_step(ledger_check_);
+    std::optional<LedgerEntry> entry;
+    if (rc == SQLITE_ROW) {
+      entry = LedgerEntry{static_cast<uint64_t>(sqlite3_column_int64(ledger_check_, 0)),
+                          static_cast<uint64_t>(sqlite3_column_int64(ledger_check_, 1)),
+                          static_cast<uint32_t>(sqlite3_column_int64(ledger_check_, 2))};
+    }
+    sqlite3_reset(ledger_check_);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+      return Error("cannot read the ledger", Code::kIoError);
+    return entry;
+  }
+
+  Result<std::vector<uint64_t>> HighestCommitted(std::string_view spool_id, int shards) override {
+    std::vector<uint64_t> highest(static_cast<size_t>(shards), 0);
+    sqlite3_bind_text(ledger_highest_, 1, spool_id.data(), static_cast<int>(spool_id.size()),
+                      SQLITE_TRANSIENT);
+    int rc;
+    while ((rc = sqlite3_step(ledger_highest_)) == SQLITE_ROW) {
+      const int64_t shard = sqlite3_column_int64(ledger_highest_, 0);
+      if (shard >= 0 && shard < shards) {
+        highest[static_cast<size_t>(shard)] =
+            static_cast<uint64_t>(sqlite3_column_int64(ledger_highest_, 1));
+      }
+    }
+    sqlite3_reset(ledger_highest_);
+    if (rc != SQLITE_DONE) return Error("cannot read the ledger", Code::kIoError);
+    return highest;
+  }
+
   std::string Describe() const override { return "sqlite:" + path_; }
 
  private:
+  void Close() {
+    for (auto& [table, statement] : inserts_) sqlite3_finalize(statement);
+    inserts_.clear();
+    for (sqlite3_stmt** statement : {&ledger_check_, &ledger_insert_, &ledger_highest_}) {
+      sqlite3_finalize(*statement);
+      *statement = nullptr;
+    }
+    if (db_ != nullptr) sqlite3_close(db_);
+    db_ = nullptr;
+    in_transaction_ = false;
+  }
+
+  // A refused row is whatever is not the database's state: a constraint, a
+  // trigger's RAISE, a type or size it will not take. Flush bisects those.
+  Status InsertError(std::string_view table) const {
+    const int rc = sqlite3_errcode(db_);
+    const bool refused = rc == SQLITE_CONSTRAINT || rc == SQLITE_MISMATCH || rc == SQLITE_TOOBIG ||
+                         rc == SQLITE_RANGE || rc == SQLITE_ERROR;
+    return Error("cannot insert into " + std::string(table),
+                 refused ? Code::kDataError : Code::kIoError);
+  }
+
   Status Error(const std::string& what, Code code) const {
     const char* detail = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     const int rc = db_ != nullptr ? sqlite3_errcode(db_) : SQLITE_NOMEM;
@@ -213,6 +268,7 @@ class SqliteSink final : public Sink {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* ledger_check_ = nullptr;
   sqlite3_stmt* ledger_insert_ = nullptr;
+  sqlite3_stmt* ledger_highest_ = nullptr;
   std::map<std::string, sqlite3_stmt*, std::less<>> inserts_;
   std::string name_;  // unescape buffer, reused
   bool in_transaction_ = false;

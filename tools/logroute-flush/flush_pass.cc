@@ -1,10 +1,10 @@
 #include "tools/logroute-flush/flush_pass.h"
-#include "tools/logroute-flush/segment_flusher.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 
@@ -14,11 +14,17 @@
 #include "libcore/base/file_util.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/shard.h"
+#include "tools/logroute-flush/segment_flusher.h"
 
 namespace logroute::flush {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+// Attempts per segment, each on a new connection after the first: enough for
+// a Galera certification failure or a statement the server found too big (the
+// sink sends smaller ones next), and never a loop.
+constexpr int kAttemptsPerSegment = 3;
 
 uint64_t SealedBytes(const spool::Spool& spool) {
   uint64_t bytes = 0;
@@ -34,13 +40,170 @@ uint64_t SealedBytes(const spool::Spool& spool) {
   return bytes;
 }
 
+// A shard whose next sequence number the ledger has seen belongs to a copy
+// of a spool (a clone, a restored backup): sealing it would reuse a key.
+Status ExplainCopy(const spool::Spool& spool, const sink::Sink& sink, const Status& status) {
+  return Status::DataError(
+      status.message() +
+      ": this spool is a copy or a restored backup of one that flushed after it. Nothing of this "
+      "shard is flushed. Give this copy its own identity: logroute-flush --spool " +
+      spool.dir() + " --db " + sink.Describe() + " --new-spool-id (doc/operations.md)");
+}
+
+class Pass {
+ public:
+  Pass(const spool::Spool& spool, sink::Sink& sink, const FlushOptions& options, FlushStats* stats)
+      : spool_(spool), sink_(sink), options_(options), stats_(stats) {}
+
+  Status Run() {
+    if (!options_.table_override.empty()) {
+      // The operator named it: if it cannot take rows, nothing can go anywhere.
+      LOGROUTE_RETURN_IF_ERROR(sink_.EnsureTable(options_.table_override));
+    }
+    LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> highest,
+                              sink_.HighestCommitted(spool_.id(), spool_.shards()));
+    // A rotating start, so that a pass cut short by --max-seconds does not
+    // always favour the same shards.
+    const int first =
+        static_cast<int>(std::random_device{}() % static_cast<unsigned>(spool_.shards()));
+    std::vector<bool> refused(static_cast<size_t>(spool_.shards()), false);
+    for (int i = 0; i < spool_.shards(); ++i) {
+      const int shard = (first + i) % spool_.shards();
+      Result<std::optional<uint64_t>> sealed =
+          spool::SealActive(spool_, shard, highest[static_cast<size_t>(shard)]);
+      if (sealed.ok()) continue;
+      // Its sealed segments still go: a shard whose `active` cannot be sealed
+      // (a full disk, a file another user owns) must not hold them back.
+      const bool copy = sealed.status().code() == Code::kDataError;
+      refused[static_cast<size_t>(shard)] = copy;
+      stats_->FailShard(spool_.ShardName(shard),
+                        copy ? ExplainCopy(spool_, sink_, sealed.status()) : sealed.status());
+    }
+    for (int i = 0; i < spool_.shards() && !stats_->stopped_early; ++i) {
+      const int shard = (first + i) % spool_.shards();
+      if (refused[static_cast<size_t>(shard)]) continue;
+      LOGROUTE_RETURN_IF_ERROR(FlushShard(shard));
+    }
+    return Verdict();
+  }
+
+  double Elapsed() const { return std::chrono::duration<double>(Clock::now() - start_).count(); }
+
+ private:
+  bool OutOfTime() const {
+    return (options_.max_seconds > 0 && Elapsed() >= options_.max_seconds) ||
+           (options_.stop != nullptr && options_.stop->load());
+  }
+
+  // Returns an error only when the pass must stop: the database is gone.
+  Status FlushShard(int shard) {
+    Result<std::vector<uint64_t>> segments = spool::ListSegments(spool_, shard);
+    if (!segments.ok()) {
+      stats_->FailShard(spool_.ShardName(shard), segments.status());
+      return Status::Ok();
+    }
+    if (segments->empty()) return Status::Ok();
+    // A segment recv sealed may not have a durable name yet. Were its rows
+    // committed and the machine then crashed, `active` could come back with
+    // them and be flushed a second time: make the names durable first.
+    if (Status synced = SyncDir(spool_.ShardDir(shard)); !synced.ok()) {
+      stats_->FailShard(spool_.ShardName(shard), synced);
+      return Status::Ok();
+    }
+    bool removed_any = false;
+    for (uint64_t seq : *segments) {
+      if (OutOfTime()) {
+        stats_->stopped_early = true;
+        break;
+      }
+      const std::string name = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
+      Result<bool> flushed = FlushSegment(shard, seq);
+      if (!flushed.ok()) return flushed.status().Wrap(name);
+      removed_any = removed_any || *flushed;
+      if (*flushed && options_.on_progress) {
+        stats_->seconds = Elapsed();
+        options_.on_progress(*stats_, SealedBytes(spool_));
+      }
+    }
+    if (removed_any) {
+      if (Status synced = SyncDir(spool_.ShardDir(shard)); !synced.ok()) {
+        stats_->FailShard(spool_.ShardName(shard), synced);
+      }
+    }
+    return Status::Ok();
+  }
+
+  // True when the segment is gone from the spool (committed, now or before);
+  // false when it stays (held by another flusher, or failed: counted). An
+  // error only when the pass must stop.
+  Result<bool> FlushSegment(int shard, uint64_t seq) {
+    const std::string path = spool_.SegmentPath(shard, seq);
+    const std::string name = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!fd.valid()) {
+      if (errno == ENOENT) return false;  // another flusher finished it
+      stats_->FailSegment(name, ErrnoStatus("cannot open " + path, errno));
+      return false;
+    }
+    Result<FileLock> lock = FileLock::TryAcquire(fd.get());
+    if (!lock.ok()) {
+      stats_->FailSegment(name, lock.status());
+      return false;
+    }
+    if (!lock->held()) {
+      ++stats_->skipped_locked;
+      return false;
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) return false;  // unlinked while we waited
+    Status status;
+    for (int attempt = 1; attempt <= kAttemptsPerSegment; ++attempt) {
+      SegmentFlusher flusher(spool_, sink_, options_, stats_);
+      status = flusher.Flush(shard, seq, fd.get());
+      if (status.ok()) return true;
+      if (!status.retryable() || attempt == kAttemptsPerSegment) break;
+      // The connection may be what failed: a new one, or the pass is over.
+      Status reconnected = sink_.Reconnect();
+      if (!reconnected.ok()) return reconnected;
+      spdlog::warn("Retrying a segment on a new connection: segment={} error={}", name,
+                   status.message());
+    }
+    stats_->FailSegment(name, status);
+    return false;
+  }
+
+  Status Verdict() const {
+    const bool failed = stats_->failed_shards > 0 || stats_->failed_segments > 0;
+    if (!failed && stats_->refused_tables.empty()) return Status::Ok();
+    std::string what = std::to_string(stats_->failed_shards) + " shards and " +
+                       std::to_string(stats_->failed_segments) + " segments failed";
+    if (!stats_->refused_tables.empty()) {
+      what += ", and tables refused their rows (rejected): ";
+      for (const auto& [table, why] : stats_->refused_tables) what += table + " ";
+      what.pop_back();
+    }
+    if (!stats_->permanent_failure && stats_->refused_tables.empty()) {
+      return Status::TempFail(what + " for reasons that pass; a later pass retries them");
+    }
+    return {Code::kPartial, what + " (see the errors above)"};
+  }
+
+  const spool::Spool& spool_;
+  sink::Sink& sink_;
+  const FlushOptions& options_;
+  FlushStats* stats_;
+  const Clock::time_point start_ = Clock::now();
+};
+
 }  // namespace
 
 std::string FlushStats::Summary() const {
   std::string text = "segments=" + std::to_string(segments) + " rows=" + std::to_string(rows) +
                      " rejected=" + std::to_string(rejected) +
                      " already_committed=" + std::to_string(already_committed) +
-                     " skipped_locked=" + std::to_string(skipped_locked) + " tables=";
+                     " skipped_locked=" + std::to_string(skipped_locked) +
+                     " failed_shards=" + std::to_string(failed_shards) +
+                     " failed_segments=" + std::to_string(failed_segments) + " tables=";
   for (size_t i = 0; i < per_table.size(); ++i) {
     if (i > 0) text += ',';
     text += per_table[i].first + ":" + std::to_string(per_table[i].second);
@@ -52,67 +215,39 @@ std::string FlushStats::Summary() const {
   return text + tail + (stopped_early ? " (stopped early)" : "");
 }
 
+bool FlushStats::Idle() const {
+  return segments == 0 && already_committed == 0 && rejected == 0 && failed_shards == 0 &&
+         failed_segments == 0 && refused_tables.empty() && !stopped_early;
+}
+
+void FlushStats::AddTableRows(const std::string& table, uint64_t count) {
+  for (auto& [name, table_rows] : per_table) {
+    if (name == table) {
+      table_rows += count;
+      return;
+    }
+  }
+  per_table.emplace_back(table, count);
+}
+
+void FlushStats::FailShard(const std::string& what, const Status& status) {
+  ++failed_shards;
+  permanent_failure = permanent_failure || !status.retryable();
+  spdlog::error("Cannot flush {}, the rest of the pass goes on: {}", what, status.message());
+}
+
+void FlushStats::FailSegment(const std::string& what, const Status& status) {
+  ++failed_segments;
+  permanent_failure = permanent_failure || !status.retryable();
+  spdlog::error("Cannot flush {}, it stays for a later pass: {}", what, status.message());
+}
+
 Status RunFlushPass(const spool::Spool& spool, sink::Sink& sink, const FlushOptions& options,
                     FlushStats* stats) {
-  const Clock::time_point start = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-  auto out_of_time = [&] {
-    return (options.max_seconds > 0 && elapsed() >= options.max_seconds) ||
-           (options.stop != nullptr && options.stop->load());
-  };
-  // A rotating start, so that a pass cut short by --max-seconds does not
-  // always favour the same shards.
-  const int first =
-      static_cast<int>(std::random_device{}() % static_cast<unsigned>(spool.shards()));
-
-  for (int i = 0; i < spool.shards(); ++i) {
-    const int shard = (first + i) % spool.shards();
-    Result<std::optional<uint64_t>> sealed = spool::SealActive(spool, shard);
-    if (!sealed.ok()) return sealed.status();
-  }
-  const bool want_progress = static_cast<bool>(options.on_progress);
-  for (int i = 0; i < spool.shards() && !stats->stopped_early; ++i) {
-    const int shard = (first + i) % spool.shards();
-    LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, spool::ListSegments(spool, shard));
-    // A segment recv sealed may not have a durable name yet. Were its rows
-    // committed and the machine then crashed, `active` could come back with
-    // them and be flushed a second time: make the names durable first.
-    if (!segments.empty()) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
-    bool removed_any = false;
-    for (uint64_t seq : segments) {
-      if (out_of_time()) {
-        stats->stopped_early = true;
-        break;
-      }
-      const std::string path = spool.SegmentPath(shard, seq);
-      UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-      if (!fd.valid()) {
-        if (errno == ENOENT) continue;  // another flusher finished it
-        return ErrnoStatus("cannot open " + path, errno);
-      }
-      LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(fd.get()));
-      struct stat st;
-      if (!lock.held()) {
-        ++stats->skipped_locked;
-        continue;
-      }
-      if (::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) continue;  // unlinked while we waited
-      SegmentFlusher flusher(spool, sink, options, stats);
-      Status status = flusher.Flush(shard, seq, fd.get());
-      if (!status.ok()) {
-        stats->seconds = elapsed();
-        return status.Wrap(spool.ShardName(shard) + "/" + spool::SegmentName(seq));
-      }
-      removed_any = true;
-      if (want_progress) {
-        stats->seconds = elapsed();
-        options.on_progress(*stats, SealedBytes(spool));
-      }
-    }
-    if (removed_any) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
-  }
-  stats->seconds = elapsed();
-  return Status::Ok();
+  Pass pass(spool, sink, options, stats);
+  Status status = pass.Run();
+  stats->seconds = pass.Elapsed();
+  return status;
 }
 
 }  // namespace logroute::flush

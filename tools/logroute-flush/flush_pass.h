@@ -1,13 +1,24 @@
 // One flush pass: seal every shard, then move each sealed segment into the
 // sink exactly once (doc/guarantees.md):
 //
-//   flock(segment, LOCK_NB) ─ skip it if another flusher holds it
-//   Begin(key) ─ already in the ledger? unlink, done
-//   stream records ─ corrupt ones to rejects/; rows in bounded chunks, each
-//                    under a savepoint; a chunk the server refuses is bisected
-//                    until only the refused rows go to rejects/
-//   Commit(key) ─ rows + ledger row in one transaction
-//   unlink(segment)
+//   per shard, under its lock: refuse it if the ledger has seen its next
+//                    sequence number (a copied or restored spool), else seal
+//   per segment:
+//     flock(segment, LOCK_NB) ─ skip it if another flusher holds it
+//     Begin(key) ─ already in the ledger? the same segment (row count and
+//                  checksum match): unlink; another one: keep it, refuse
+//     stream records ─ corrupt ones to rejects/; rows in bounded chunks, each
+//                      under a savepoint; a chunk the server refuses is bisected
+//                      until only the refused rows go to rejects/; rows for a
+//                      table that cannot take them go to rejects/
+//     Commit(key) ─ rows + ledger row in one transaction
+//     unlink(segment)
+//
+// One bad shard, table or segment never stops the rest of the pass: each
+// failure is logged, counted, and the pass goes on. It stops only when the
+// database itself is gone (and a new connection fails too). A segment that
+// fails for a reason a retry may cure is retried on a new connection, a few
+// times at most.
 //
 // Memory stays bounded whatever the backlog: segments are streamed and rows
 // are sent in chunks of FlushOptions::chunk_rows.
@@ -16,6 +27,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,11 +44,22 @@ struct FlushStats {
   uint64_t rows = 0;
   uint64_t rejected = 0;  // records sent to rejects/
   std::vector<std::pair<std::string, uint64_t>> per_table;
+  uint64_t failed_shards = 0;      // not sealed, or refused as a copy: their `active` waits
+  uint64_t failed_segments = 0;    // kept on disk after an error
+  bool permanent_failure = false;  // one of the failures is not cured by a retry
+  // Tables that could not take rows this pass, and why: their rows were rejected.
+  std::map<std::string, std::string, std::less<>> refused_tables;
   double seconds = 0;
   bool stopped_early = false;  // --max-seconds or a stop request cut the pass short
 
   // "segments=3 rows=120000 rejected=0 ... tables=logs:120000 seconds=0.41 rows_per_second=292682"
   std::string Summary() const;
+  // True when the pass did nothing and nothing went wrong (logged at debug only).
+  bool Idle() const;
+  void AddTableRows(const std::string& table, uint64_t count);
+  // Logs a failure of `what` ("shard-03", "shard-03/seg-…") and counts it.
+  void FailShard(const std::string& what, const Status& status);
+  void FailSegment(const std::string& what, const Status& status);
 };
 
 struct FlushOptions {
@@ -49,8 +72,10 @@ struct FlushOptions {
   const std::atomic<bool>* stop = nullptr;
 };
 
-// Runs one pass. Returns the first error that stopped it (the segment being
-// flushed stays on disk); stats hold what was done before.
+// Runs one pass. Returns OK when everything went; the error that stopped it
+// when the database went away (TempFail) or cannot be used at all (--table
+// refused: Usage); otherwise, when shards or segments failed, TempFail if a
+// retry may cure each of them, else Partial. `stats` hold what was done.
 Status RunFlushPass(const spool::Spool& spool, sink::Sink& sink, const FlushOptions& options,
                     FlushStats* stats);
 

@@ -4,8 +4,10 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <thread>
@@ -20,6 +22,7 @@
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
 #include "tools/logroute-flush/flush_pass.h"
+#include "tools/logroute-flush/new_identity.h"
 
 namespace logroute::flush {
 namespace {
@@ -34,6 +37,7 @@ struct Options {
   std::string table;
   double max_seconds = 0;
   bool loop = false;
+  bool new_spool_id = false;
   double interval = 30;
   std::string password_file;
   std::string progress = "auto";
@@ -51,7 +55,12 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--max-seconds", o.max_seconds,
                  "Start no new segment after this many seconds (0: no bound)")
       ->check(CLI::NonNegativeNumber);
-  app.add_flag("--loop", o.loop, "Repeat passes every --interval seconds until SIGTERM");
+  auto* loop =
+      app.add_flag("--loop", o.loop, "Repeat passes every --interval seconds until SIGTERM");
+  app.add_flag("--new-spool-id", o.new_spool_id,
+               "Give a copied or restored spool its own identity, after removing the segments the "
+               "ledger holds already (doc/operations.md); then exit")
+      ->excludes(loop);
   app.add_option("--interval", o.interval, "Seconds between the starts of passes with --loop")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 86400.0));
@@ -77,10 +86,36 @@ void ShowProgress(const FlushStats& stats, uint64_t bytes_left, uint64_t bytes_d
                static_cast<unsigned long long>(stats.segments), left);
 }
 
-Status OnePass(const Options& o, const spool::Spool& spool, bool progress) {
+// Quiet when there was nothing to do: under a 30 s timer an idle pass would
+// otherwise log 2,880 lines a day.
+void ReportPass(const std::string& target, const FlushStats& stats, const Status& status) {
+  if (!status.ok()) {
+    spdlog::error("Incomplete pass into {}: {}", target, stats.Summary());
+  } else if (stats.Idle()) {
+    spdlog::debug("Flushed to {}: {}", target, stats.Summary());
+  } else {
+    spdlog::info("Flushed to {}: {}", target, stats.Summary());
+  }
+}
+
+// The spool and the connected database of one run. --loop opens them again
+// for each pass, so that a spool created meanwhile, or given a new id, is
+// taken as it is now.
+struct Target {
+  spool::Spool spool;
+  std::unique_ptr<sink::Sink> sink;
+};
+
+Result<Target> OpenTarget(const Options& o) {
+  LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool, spool::Spool::Open(o.spool_dir, {}));
   LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<sink::Sink> sink,
                             sink::MakeSink(o.db, {.password_file = o.password_file}));
   LOGROUTE_RETURN_IF_ERROR(sink->Open());
+  return Target{std::move(spool), std::move(sink)};
+}
+
+Status OnePass(const Options& o, bool progress) {
+  LOGROUTE_ASSIGN_OR_RETURN(Target target, OpenTarget(o));
   FlushOptions options;
   options.table_override = o.table;
   options.max_seconds = o.max_seconds;
@@ -98,10 +133,57 @@ Status OnePass(const Options& o, const spool::Spool& spool, bool progress) {
     };
   }
   FlushStats stats;
-  Status status = RunFlushPass(spool, *sink, options, &stats);
+  Status status = RunFlushPass(target.spool, *target.sink, options, &stats);
   if (progress && have_first) std::fprintf(stderr, "\n");
-  spdlog::info("Flushed to {}: {}", sink->Describe(), stats.Summary());
+  ReportPass(target.sink->Describe(), stats, status);
   return status;
+}
+
+Status NewSpoolId(const Options& o) {
+  LOGROUTE_ASSIGN_OR_RETURN(Target target, OpenTarget(o));
+  NewIdentityStats stats;
+  Status status = GiveNewIdentity(target.spool, *target.sink, &stats);
+  if (!status.ok()) {
+    return status.Wrap("--new-spool-id: removed " + std::to_string(stats.removed) +
+                       " segments already committed, then stopped");
+  }
+  spdlog::info(
+      "Gave the spool at {} the new id {} (it was {}): removed {} segments already committed, "
+      "kept {} to flush under the new id",
+      target.spool.dir(), stats.new_id, stats.old_id, stats.removed, stats.kept);
+  return Status::Ok();
+}
+
+// Seconds to wait before the next pass of --loop: the interval, doubled after
+// each failed pass in a row, up to a minute (or the interval, if longer).
+double LoopDelay(double interval, int failures_in_a_row) {
+  const double cap = std::max(interval, 60.0);
+  return std::min(cap, interval * std::pow(2.0, std::min(failures_in_a_row, 20)));
+}
+
+// --loop: for containers without cron. It keeps going through whatever a
+// later pass may find fixed (the database or the spool not there yet, a
+// table, a full disk), and stops on a usage error, which none will fix.
+int Loop(const Options& o, bool progress) {
+  int failures = 0;
+  while (!g_stop.load()) {
+    const auto started = std::chrono::steady_clock::now();
+    Status status = OnePass(o, progress);
+    if (status.ok()) {
+      failures = 0;
+    } else {
+      spdlog::error("{}", status.message());
+      if (status.code() == Code::kUsage) return status.exit_code();
+      ++failures;
+    }
+    const auto next =
+        started + std::chrono::duration<double>(LoopDelay(o.interval, std::max(failures - 1, 0)));
+    while (!g_stop.load() && std::chrono::steady_clock::now() < next) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+  spdlog::info("Stopped by signal");
+  return 0;
 }
 
 int Run(int argc, char** argv) {
@@ -122,35 +204,14 @@ int Run(int argc, char** argv) {
   ::sigaction(SIGTERM, &action, nullptr);
   ::sigaction(SIGINT, &action, nullptr);
 
-  Result<spool::Spool> spool = spool::Spool::Open(o.spool_dir, {});
-  if (!spool.ok()) {
-    spdlog::error("{}", spool.status().message());
-    return spool.status().exit_code();
-  }
   const bool progress = o.progress == "always" || (o.progress == "auto" && ::isatty(STDERR_FILENO));
-  if (!o.loop) {
-    Status status = OnePass(o, *spool, progress);
-    if (!status.ok()) {
-      spdlog::error("{}{}", status.message(),
-                    status.retryable() ? " (nothing is lost; the next run retries)" : "");
-    }
-    return status.exit_code();
+  if (o.loop) return Loop(o, progress);
+  Status status = o.new_spool_id ? NewSpoolId(o) : OnePass(o, progress);
+  if (!status.ok()) {
+    spdlog::error("{}{}", status.message(),
+                  status.retryable() ? " (nothing is lost; the next run retries)" : "");
   }
-  // --loop: for containers without cron. Errors are logged and retried at the next interval.
-  while (!g_stop.load()) {
-    const auto started = std::chrono::steady_clock::now();
-    Status status = OnePass(o, *spool, progress);
-    if (!status.ok()) {
-      spdlog::error("{}", status.message());
-      if (status.code() == Code::kUsage) return status.exit_code();  // will never succeed
-    }
-    const auto next = started + std::chrono::duration<double>(o.interval);
-    while (!g_stop.load() && std::chrono::steady_clock::now() < next) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-  }
-  spdlog::info("Stopped by signal");
-  return 0;
+  return status.exit_code();
 }
 
 }  // namespace

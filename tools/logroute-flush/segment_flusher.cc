@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <span>
 
 #include <spdlog/spdlog.h>
@@ -15,33 +16,70 @@
 #include "libcore/spool/rejects.h"
 
 namespace logroute::flush {
+namespace {
 
-// Rows for one table, waiting to be inserted. Names are copied out of the
+std::string DescribeEntry(uint64_t lines, uint32_t checksum) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%llu records, checksum %08x",
+                static_cast<unsigned long long>(lines), checksum);
+  return text;
+}
+
+}  // namespace
+
+void SegmentDigest::Add(std::string_view line, bool complete) {
+  ++lines;
+  checksum = Crc32cExtend(checksum, line);
+  if (complete) checksum = Crc32cExtend(checksum, "\n");
+}
+
+Result<SegmentDigest> DigestSegment(int fd, const std::string& path) {
+  if (::lseek(fd, 0, SEEK_SET) != 0) return ErrnoStatus("cannot rewind " + path, errno);
+  spool::LineReader reader(fd, path);
+  SegmentDigest digest;
+  std::string_view line;
+  bool complete;
+  for (;;) {
+    LOGROUTE_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &complete));
+    if (!more) return digest;
+    digest.Add(line, complete);
+  }
+}
+
+// Rows for one table, waiting to be inserted, with the lines they came from
+// (a refused row is rejected as the record it was). Copied out of the
 // reader's buffer, which moves on.
 struct SegmentFlusher::TableChunk {
   std::string table;
-  std::string names;
-  std::vector<sink::Row> rows;  // escaped_name views are rebuilt from name_ends
-  std::vector<size_t> name_ends;
+  std::string lines;  // the records, back to back, without their LF
+  std::vector<size_t> line_begins;
+  std::vector<size_t> name_begins;     // the name is a record's last field
+  std::vector<sink::Row> rows;         // escaped_name views are rebuilt by FixViews()
   std::vector<uint64_t> line_numbers;  // for rejects
 
-  void Add(const spool::Record& record, uint64_t line) {
-    names.append(record.escaped_name);
-    name_ends.push_back(names.size());
+  void Add(const spool::Record& record, std::string_view line, uint64_t line_number) {
+    line_begins.push_back(lines.size());
+    name_begins.push_back(lines.size() +
+                          static_cast<size_t>(record.escaped_name.data() - line.data()));
+    lines.append(line);
     rows.push_back({record.unix_ts, record.user_id, {}});
-    line_numbers.push_back(line);
+    line_numbers.push_back(line_number);
+  }
+  std::string_view Line(size_t i) const {
+    const size_t end = i + 1 < line_begins.size() ? line_begins[i + 1] : lines.size();
+    return std::string_view(lines).substr(line_begins[i], end - line_begins[i]);
   }
   void FixViews() {
-    size_t begin = 0;
     for (size_t i = 0; i < rows.size(); ++i) {
-      rows[i].escaped_name = std::string_view(names).substr(begin, name_ends[i] - begin);
-      begin = name_ends[i];
+      const size_t end = i + 1 < line_begins.size() ? line_begins[i + 1] : lines.size();
+      rows[i].escaped_name = std::string_view(lines).substr(name_begins[i], end - name_begins[i]);
     }
   }
   void Clear() {
-    names.clear();
+    lines.clear();
+    line_begins.clear();
+    name_begins.clear();
     rows.clear();
-    name_ends.clear();
     line_numbers.clear();
   }
 };
@@ -55,16 +93,12 @@ SegmentFlusher::~SegmentFlusher() = default;
 Status SegmentFlusher::Flush(int shard, uint64_t seq, int fd) {
   const std::string path = spool_.SegmentPath(shard, seq);
   source_ = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
-  const sink::SegmentKey key{spool_.id(), shard, seq};
+  key_ = {spool_.id(), shard, seq};
 
   // DDL commits implicitly in MySQL, so every table is made ready before the transaction.
   LOGROUTE_RETURN_IF_ERROR(EnsureTables(fd, path));
-  LOGROUTE_ASSIGN_OR_RETURN(bool begun, sink_.Begin(key));
-  if (!begun) {
-    spdlog::info("Segment already committed, removing it: {}", source_);
-    ++stats_->already_committed;
-    return Unlink(path);
-  }
+  LOGROUTE_ASSIGN_OR_RETURN(sink::LedgerClaim claim, sink_.Begin(key_));
+  if (!claim.ours()) return Settle(fd, path, claim.committed, nullptr);
   Status streamed = Stream(fd, path);
   if (!streamed.ok()) {
     sink_.Rollback();
@@ -83,24 +117,48 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, int fd) {
       sink_.Rollback();
       return written;
     }
-    spdlog::warn("Rejected records: segment={} count={} file=rejects/{}.rej", source_,
-                 summary_.rejected, rejects_stem);
+    spdlog::warn("Rejected records: segment={} count={} file=rejects/{}.rej", source_, rejected_,
+                 rejects_stem);
   }
-  LOGROUTE_ASSIGN_OR_RETURN(bool committed, sink_.Commit(key, summary_));
-  if (!committed) {
-    spdlog::info("Segment committed meanwhile by another flusher: {}", source_);
-    ++stats_->already_committed;
-    return Unlink(path);
-  }
+  const sink::LedgerEntry entry{rows_, rejected_, digest_.checksum};
+  LOGROUTE_ASSIGN_OR_RETURN(claim, sink_.Commit(key_, entry));
+  if (!claim.ours()) return Settle(fd, path, claim.committed, &digest_);
   ++stats_->segments;
-  stats_->rows += summary_.rows;
-  stats_->rejected += summary_.rejected;
-  for (const auto& [table, rows] : table_rows_) AddTableRows(table, rows);
+  stats_->rows += rows_;
+  stats_->rejected += rejected_;
+  for (const auto& [table, rows] : table_rows_) stats_->AddTableRows(table, rows);
   return Unlink(path);
 }
 
+// The ledger holds the key already. The very same segment (a crash between
+// commit and unlink, a concurrent flusher, a segment both copies of a spool
+// hold) is removed; any other is kept, and the operator told why and what to do.
+Status SegmentFlusher::Settle(int fd, const std::string& path, const sink::LedgerEntry& committed,
+                              const SegmentDigest* ours) {
+  SegmentDigest digest;
+  if (ours != nullptr) {
+    digest = *ours;
+  } else {
+    LOGROUTE_ASSIGN_OR_RETURN(digest, DigestSegment(fd, path));
+  }
+  if (digest.Matches(committed)) {
+    spdlog::info("Segment already committed, removing it: {}", source_);
+    ++stats_->already_committed;
+    return Unlink(path);
+  }
+  return Status::DataError(
+      source_ + ": the ledger already holds its key (spool " + key_.spool_id + ", shard " +
+      std::to_string(key_.shard) + ", segment " + std::to_string(key_.seq) +
+      ") for another segment (" +
+      DescribeEntry(committed.rows + committed.rejected, committed.checksum) + "; this one has " +
+      DescribeEntry(digest.lines, digest.checksum) +
+      "): this spool is a copy or a restored backup of one that flushed it. The segment is kept. "
+      "Give this copy its own identity: logroute-flush --spool " +
+      spool_.dir() + " --db " + sink_.Describe() + " --new-spool-id (doc/operations.md)");
+}
+
 Status SegmentFlusher::EnsureTables(int fd, const std::string& path) {
-  if (!options_.table_override.empty()) return sink_.EnsureTable(options_.table_override);
+  if (!options_.table_override.empty()) return Status::Ok();  // checked once per pass
   spool::LineReader reader(fd, path);
   std::string_view line;
   bool complete;
@@ -114,8 +172,10 @@ Status SegmentFlusher::EnsureTables(int fd, const std::string& path) {
     seen.emplace_back(table);
     // A corrupt line may name anything: only valid names reach SQL (the
     // record itself is judged, and maybe rejected, in Stream()).
-    if (!chain::ValidateTableName(table).ok()) continue;
-    LOGROUTE_RETURN_IF_ERROR(sink_.EnsureTable(table));
+    if (!chain::ValidateTableName(table).ok() || stats_->refused_tables.contains(table)) continue;
+    Status ensured = sink_.EnsureTable(table);
+    if (ensured.retryable()) return ensured;
+    if (!ensured.ok()) MarkBroken(std::string(table), ensured);
   }
   if (::lseek(fd, 0, SEEK_SET) != 0) return ErrnoStatus("cannot rewind " + path, errno);
   return Status::Ok();
@@ -125,12 +185,10 @@ Status SegmentFlusher::Stream(int fd, const std::string& path) {
   spool::LineReader reader(fd, path);
   std::string_view line;
   bool complete;
-  uint32_t crc = 0;
   for (;;) {
     LOGROUTE_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &complete));
     if (!more) break;
-    crc = Crc32cExtend(crc, line);
-    if (complete) crc = Crc32cExtend(crc, "\n");
+    digest_.Add(line, complete);
     spool::Record record;
     std::string reason = reader.truncated()
                              ? "not a spool record: longer than " +
@@ -143,12 +201,16 @@ Status SegmentFlusher::Stream(int fd, const std::string& path) {
     }
     const std::string_view table =
         options_.table_override.empty() ? record.table : std::string_view(options_.table_override);
+    if (auto refused = stats_->refused_tables.find(table);
+        refused != stats_->refused_tables.end()) {
+      Reject(reader.line_number(), refused->second, line);
+      continue;
+    }
     TableChunk& chunk = ChunkFor(table);
-    chunk.Add(record, reader.line_number());
+    chunk.Add(record, line, reader.line_number());
     if (chunk.rows.size() >= options_.chunk_rows) LOGROUTE_RETURN_IF_ERROR(Send(chunk));
   }
   for (TableChunk& chunk : chunks_) LOGROUTE_RETURN_IF_ERROR(Send(chunk));
-  summary_.checksum = crc;
   return Status::Ok();
 }
 
@@ -166,23 +228,31 @@ Status SegmentFlusher::Send(TableChunk& chunk) {
   chunk.FixViews();
   uint64_t inserted = 0;
   LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, 0, chunk.rows.size(), &inserted));
-  summary_.rows += inserted;
-  bool found = false;
-  for (auto& [table, rows] : table_rows_) {
-    if (table == chunk.table) {
-      rows += inserted;
-      found = true;
-    }
+  rows_ += inserted;
+  auto it = std::find_if(table_rows_.begin(), table_rows_.end(),
+                         [&](const auto& entry) { return entry.first == chunk.table; });
+  if (it == table_rows_.end()) {
+    table_rows_.emplace_back(chunk.table, inserted);
+  } else {
+    it->second += inserted;
   }
-  if (!found) table_rows_.emplace_back(chunk.table, inserted);
   chunk.Clear();
   return Status::Ok();
 }
 
-// Inserts rows [begin, end) of `chunk`; rows the server refuses are found by
-// halving (log2(n) extra statements per bad row) and rejected one by one.
-Status SegmentFlusher::InsertBisecting(const TableChunk& chunk, size_t begin, size_t end,
+// Inserts rows [begin, end) of `chunk`. A statement the database refuses for
+// anything but its own state is bisected: a row that fails alone, while its
+// neighbours go in, is rejected with the server's words (log2(n) extra
+// statements per bad row). A refusal that names the table (no such column,
+// no privilege) rejects every row for it instead.
+Status SegmentFlusher::InsertBisecting(TableChunk& chunk, size_t begin, size_t end,
                                        uint64_t* inserted) {
+  if (auto refused = stats_->refused_tables.find(chunk.table);
+      refused != stats_->refused_tables.end()) {
+    for (size_t i = begin; i < end; ++i)
+      Reject(chunk.line_numbers[i], refused->second, chunk.Line(i));
+    return Status::Ok();
+  }
   LOGROUTE_RETURN_IF_ERROR(sink_.Savepoint());
   const std::span<const sink::Row> rows(chunk.rows.data() + begin, end - begin);
   Status status = sink_.Insert(chunk.table, rows);
@@ -190,18 +260,28 @@ Status SegmentFlusher::InsertBisecting(const TableChunk& chunk, size_t begin, si
     *inserted += rows.size();
     return Status::Ok();
   }
-  if (status.code() != Code::kDataError) return status;
+  if (status.retryable()) return status;
   LOGROUTE_RETURN_IF_ERROR(sink_.RollbackToSavepoint());
+  if (status.code() == Code::kUsage || status.code() == Code::kNoPermission) {
+    MarkBroken(chunk.table, status);
+    return InsertBisecting(chunk, begin, end, inserted);
+  }
   if (rows.size() == 1) {
-    const sink::Row& row = rows[0];
-    std::string data = chunk.table + "\t" + std::to_string(row.unix_ts) + "\t" +
-                       std::to_string(row.user_id) + "\t" + std::string(row.escaped_name);
-    Reject(chunk.line_numbers[begin], "refused by the database: " + status.message(), data);
+    Reject(chunk.line_numbers[begin], "refused by the database: " + status.message(),
+           chunk.Line(begin));
     return Status::Ok();
   }
   const size_t middle = begin + (end - begin) / 2;
   LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, begin, middle, inserted));
   return InsertBisecting(chunk, middle, end, inserted);
+}
+
+// Once per pass and table: the table's rows in every segment go to rejects/.
+void SegmentFlusher::MarkBroken(const std::string& table, const Status& why) {
+  spdlog::error(
+      "Table {} cannot take rows; its rows go to rejects/ (replay them once it is fixed): {}",
+      table, why.message());
+  stats_->refused_tables.emplace(table, "table " + table + " cannot take rows: " + why.message());
 }
 
 void SegmentFlusher::Reject(uint64_t line, const std::string& reason, std::string_view data) {
@@ -214,7 +294,7 @@ void SegmentFlusher::Reject(uint64_t line, const std::string& reason, std::strin
     data = data.substr(0, kMaxRejectData);
   }
   spool::AppendRejectEntry(source_, "line " + std::to_string(line), why, data, &rejects_);
-  ++summary_.rejected;
+  ++rejected_;
 }
 
 Status SegmentFlusher::Unlink(const std::string& path) {
@@ -222,16 +302,6 @@ Status SegmentFlusher::Unlink(const std::string& path) {
     return ErrnoStatus("cannot remove the flushed segment " + path, errno);
   }
   return Status::Ok();
-}
-
-void SegmentFlusher::AddTableRows(const std::string& table, uint64_t rows) {
-  for (auto& [name, count] : stats_->per_table) {
-    if (name == table) {
-      count += rows;
-      return;
-    }
-  }
-  stats_->per_table.emplace_back(table, rows);
 }
 
 }  // namespace logroute::flush

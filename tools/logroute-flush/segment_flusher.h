@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,22 @@
 
 namespace logroute::flush {
 
+// A segment's lines, counted and checksummed as flush reads them: what the
+// ledger records of a committed segment, so that a segment found under a key
+// the ledger already holds can be told to be that very segment, or another.
+struct SegmentDigest {
+  uint64_t lines = 0;
+  uint32_t checksum = 0;  // CRC-32C of the lines, each with its LF when it has one
+
+  void Add(std::string_view line, bool complete);
+  bool Matches(const sink::LedgerEntry& committed) const {
+    return committed.checksum == checksum && committed.rows + committed.rejected == lines;
+  }
+};
+
+// Reads the file open as `fd` from its start.
+Result<SegmentDigest> DigestSegment(int fd, const std::string& path);
+
 class SegmentFlusher {
  public:
   SegmentFlusher(const spool::Spool& spool, sink::Sink& sink, const FlushOptions& options,
@@ -21,29 +38,35 @@ class SegmentFlusher {
 
   // Flushes segment `seq` of `shard`, which the caller holds locked and open
   // as `fd`: ledger check, rows, rejects, commit, unlink. On error the
-  // transaction is rolled back and the segment stays.
+  // transaction is rolled back and the segment stays. Rows for a table that
+  // cannot take them are rejected with the reason; the rest is committed.
   Status Flush(int shard, uint64_t seq, int fd);
 
  private:
   struct TableChunk;
   Status EnsureTables(int fd, const std::string& path);
   Status Stream(int fd, const std::string& path);
+  Status Settle(int fd, const std::string& path, const sink::LedgerEntry& committed,
+                const SegmentDigest* ours);
   TableChunk& ChunkFor(std::string_view table);
   Status Send(TableChunk& chunk);
-  Status InsertBisecting(const TableChunk& chunk, size_t begin, size_t end, uint64_t* inserted);
+  Status InsertBisecting(TableChunk& chunk, size_t begin, size_t end, uint64_t* inserted);
+  void MarkBroken(const std::string& table, const Status& why);
   void Reject(uint64_t line, const std::string& reason, std::string_view data);
   Status Unlink(const std::string& path);
-  void AddTableRows(const std::string& table, uint64_t rows);
 
   const spool::Spool& spool_;
   sink::Sink& sink_;
   const FlushOptions& options_;
   FlushStats* stats_;
   std::string source_;
+  sink::SegmentKey key_;
   std::vector<TableChunk> chunks_;
   std::vector<std::pair<std::string, uint64_t>> table_rows_;
   std::string rejects_;
-  sink::SegmentSummary summary_;
+  SegmentDigest digest_;
+  uint64_t rows_ = 0;
+  uint64_t rejected_ = 0;
 };
 
 }  // namespace logroute::flush

@@ -112,6 +112,68 @@ TEST_F(FlushDbFailure, LoopKeepsRetryingAnUnreachableDatabaseUntilSigterm) {
   EXPECT_EQ(StatTotals(spool_), before_);
 }
 
+// A mistyped host never answers: a configuration error a timer must report,
+// not 75, which the packaged units count as success.
+TEST_F(FlushDbFailure, AnUnknownHostIsExit68NotATemporaryFailure) {
+  const std::string dsn = "mysql://logroute@no-such-host.invalid:3306/" + db_->name();
+  RunResult r = testing::Run(FlushArgv(spool_, dsn), CleanEnv({db_->PasswordEnv()}));
+  EXPECT_EQ(r.exit_code, 68) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("no-such-host.invalid"));
+  EXPECT_THAT(r.err, Not(HasSubstr("nothing is lost; the next run retries")));
+  EXPECT_EQ(StatTotals(spool_), before_);
+}
+
+// Waits until `path` holds `needle` at least `times` times (60 s at most).
+bool WaitForLog(const std::string& path, const std::string& needle, size_t times) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (std::chrono::steady_clock::now() < deadline) {
+    const std::string log = ReadFileOrDie(path);
+    size_t found = 0;
+    for (size_t at = log.find(needle); at != std::string::npos; at = log.find(needle, at + 1)) {
+      ++found;
+    }
+    if (found >= times) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+// In a container, flush --loop often starts before its database or its spool
+// exists. It keeps going until they do, then flushes.
+TEST_F(FlushDbFailure, LoopWaitsForASpoolAndADatabaseThatDoNotExistYet) {
+  const std::string later_spool = dir_.Path("later-spool");
+  const std::string database = db_->name() + "_later";
+  const std::string dsn =
+      "mysql://logroute@127.0.0.1:" + std::to_string(server_.port) + "/" + database;
+  const pid_t pid = Spawn(FlushArgv(later_spool, dsn, {"--loop", "--interval", "0.1"}),
+                          dir_.Path("out"), dir_.Path("err"), CleanEnv({db_->PasswordEnv()}));
+  EXPECT_TRUE(WaitForLog(dir_.Path("err"), "no spool at", 2)) << ReadFileOrDie(dir_.Path("err"));
+  ASSERT_EQ(Recv(later_spool, events_), events_.size());
+  EXPECT_TRUE(WaitForLog(dir_.Path("err"), "Unknown database", 2))
+      << ReadFileOrDie(dir_.Path("err"));
+  ASSERT_EQ(db_->TryExec("CREATE DATABASE `" + database + "`"), "");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (StatTotals(later_spool).events > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_EQ(Wait(pid), 0) << ReadFileOrDie(dir_.Path("err"));
+  EXPECT_EQ(StatTotals(later_spool).events, 0u);
+  EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM `" + database + "`.logs"),
+            std::to_string(events_.size()));
+  db_->TryExec("DROP DATABASE `" + database + "`");
+}
+
+// Only what no later pass can fix ends --loop: a usage error.
+TEST_F(FlushDbFailure, LoopStopsOnAUsageError) {
+  RunResult r = testing::Run(
+      FlushArgv(spool_, db_->TcpDsn() + "?bulk=sideways", {"--loop", "--interval", "0.1"}),
+      CleanEnv({db_->PasswordEnv()}));
+  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("bulk"));
+  EXPECT_EQ(StatTotals(spool_), before_);
+}
+
 TEST_F(FlushDbFailure, RefusedPasswordExits77AndIsNeverShown) {
   const std::string wrong = "Wrong-Secret-4242";
   for (const std::string& dsn : {db_->TcpDsn(), db_->SocketDsn()}) {

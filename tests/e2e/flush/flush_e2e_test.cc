@@ -92,9 +92,12 @@ TEST_P(FlushBothSinks, MovesEveryEventOnceIntoItsTable) {
   EXPECT_EQ(db_->LedgerRows(), segments);
   EXPECT_EQ(db_->LedgerRowCountSum(), events.size());
 
-  // A second pass finds nothing and changes nothing.
+  // A second pass finds nothing, changes nothing, and says nothing: under a
+  // 30 s timer an idle pass would otherwise log 2,880 lines a day.
   r = FlushNow();
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  r = FlushNow({"--log-level", "debug"});
   EXPECT_THAT(r.err, HasSubstr("segments=0 rows=0"));
   EXPECT_EQ(db_->Read(kTables), expected);
   EXPECT_EQ(db_->LedgerRows(), segments);
@@ -194,53 +197,24 @@ TEST_P(FlushBothSinks, CorruptLinesGoToRejectsAndTheRestIsInserted) {
   EXPECT_EQ(db_->Scalar("SELECT rejected_count FROM logroute_ledger"), "4");
 }
 
+// A table without the columns we fill cannot take rows: they go to rejects/
+// with the reason (the rows of other tables would go in meanwhile, see
+// flush_tables_test.cc), the pass says it is incomplete, and nothing is lost.
 TEST_P(FlushBothSinks, TableMissingAColumnIsNamedAndNothingIsLost) {
   ASSERT_EQ(db_->TryExec(CreateTableSql(
                 "logs", "unix_ts BIGINT NOT NULL, event_name VARCHAR(255) NOT NULL")),
             "");
   const std::vector<Ev> events = MakeEvents(300, 7000);
   ASSERT_EQ(Recv(spool_, events), events.size());
-  const SpoolTotals before = StatTotals(spool_);
 
   RunResult r = FlushNow();
-  EXPECT_EQ(r.exit_code, 64) << r.err;
+  EXPECT_EQ(r.exit_code, 79) << r.err;
   EXPECT_THAT(r.err, HasSubstr("table logs has no column user_id"));
   const SpoolTotals after = StatTotals(spool_);
-  EXPECT_EQ(after.events, before.events);
-  EXPECT_EQ(after.bytes, before.bytes);
+  EXPECT_EQ(after.events, 0u);
+  EXPECT_EQ(after.reject_entries, events.size());
   EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "0");
-  EXPECT_EQ(db_->LedgerRows(), 0u);
-
-  // Once the operator adds the column, the same events go in, once.
-  ASSERT_EQ(db_->TryExec("ALTER TABLE logs ADD COLUMN user_id BIGINT NOT NULL DEFAULT 0"), "");
-  r = FlushNow();
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  Contents expected;
-  expected.Add(events);
-  EXPECT_EQ(db_->Read({"logs"}), expected);
-  EXPECT_EQ(StatTotals(spool_), SpoolTotals{});
-}
-
-// A table no row can go into (a column of its own that is NOT NULL with no
-// default) is a configuration error like a missing column: rejecting every
-// row one by one would empty the spool into rejects/.
-TEST_P(FlushBothSinks, TableWithARequiredColumnOfItsOwnIsNamedAndNothingIsRejected) {
-  ASSERT_EQ(
-      db_->TryExec(CreateTableSql("logs",
-                                  "created_at DATETIME NOT NULL, unix_ts BIGINT NOT NULL,"
-                                  " user_id BIGINT NOT NULL, event_name VARCHAR(255) NOT NULL")),
-      "");
-  const std::vector<Ev> events = MakeEvents(300, 7000);
-  ASSERT_EQ(Recv(spool_, events), events.size());
-  const SpoolTotals before = StatTotals(spool_);
-
-  RunResult r = FlushNow();
-  EXPECT_EQ(r.exit_code, 64) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("table logs has column created_at NOT NULL without a default"));
-  const SpoolTotals after = StatTotals(spool_);
-  EXPECT_EQ(after.events, before.events);
-  EXPECT_EQ(after.reject_entries, 0u);
-  EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "0");
+  EXPECT_EQ(db_->LedgerRowCountSum(), 0u);
 }
 
 TEST_P(FlushBothSinks, OnlyRowsTheDatabaseRefusesAreRejected) {
@@ -288,7 +262,7 @@ TEST_P(FlushBothSinks, OnlyRowsTheDatabaseRefusesAreRejected) {
 
   r = FlushNow();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_THAT(r.err, HasSubstr("segments=0 rows=0"));
+  EXPECT_EQ(r.err, "");  // nothing left to do
   EXPECT_EQ(db_->Read({"logs"}), expected);
 }
 

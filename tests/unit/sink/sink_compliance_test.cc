@@ -6,6 +6,7 @@
 
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -138,12 +139,12 @@ class SinkComplianceTest : public ::testing::TestWithParam<std::string> {
 
 TEST_P(SinkComplianceTest, CommitsRowsAndLedgerTogether) {
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());
-  Result<bool> begun = sink_->Begin(key_);
-  ASSERT_TRUE(begun.ok() && *begun) << begun.status().message();
+  Result<LedgerClaim> begun = sink_->Begin(key_);
+  ASSERT_TRUE(begun.ok() && begun->ours()) << begun.status().message();
   std::vector<Row> rows = MakeRows({"login", "logout", "login"});
   ASSERT_TRUE(sink_->Insert("logs", rows).ok());
-  Result<bool> committed = sink_->Commit(key_, {.rows = 3, .rejected = 0, .checksum = 7});
-  ASSERT_TRUE(committed.ok() && *committed) << committed.status().message();
+  Result<LedgerClaim> committed = sink_->Commit(key_, {.rows = 3, .rejected = 0, .checksum = 7});
+  ASSERT_TRUE(committed.ok() && committed->ours()) << committed.status().message();
 
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "3");
   EXPECT_EQ(backend_->Scalar("SELECT SUM(user_id) FROM logs"), "303");
@@ -153,33 +154,78 @@ TEST_P(SinkComplianceTest, CommitsRowsAndLedgerTogether) {
 
 TEST_P(SinkComplianceTest, ASegmentInTheLedgerIsNotBegunAgain) {
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> rows = MakeRows({"login"});
   ASSERT_TRUE(sink_->Insert("logs", rows).ok());
-  ASSERT_TRUE(*sink_->Commit(key_, {.rows = 1}));
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = 1})->ours());
 
   std::unique_ptr<Sink> again = Open();  // a later flush process
-  Result<bool> begun = again->Begin(key_);
+  Result<LedgerClaim> begun = again->Begin(key_);
   ASSERT_TRUE(begun.ok());
-  EXPECT_FALSE(*begun);
+  EXPECT_FALSE(begun->ours());
+  EXPECT_EQ(begun->committed, (LedgerEntry{.rows = 1}));  // what flush compares with the segment
+  EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "1");
+}
+
+// What a copied spool is found out by: the entry a key holds, and the
+// highest sequence number committed per shard.
+TEST_P(SinkComplianceTest, TheLedgerTellsWhatAKeyHoldsAndTheHighestSequencePerShard) {
+  ASSERT_TRUE(sink_->EnsureTable("logs").ok());
+  Result<std::optional<LedgerEntry>> none = sink_->LookUp(key_);
+  ASSERT_TRUE(none.ok()) << none.status().message();
+  EXPECT_FALSE(none->has_value());
+  const LedgerEntry entry{.rows = 5, .rejected = 2, .checksum = 0xfedcba98};
+  for (uint64_t seq : {7, 42, 9}) {
+    SegmentKey key = key_;
+    key.seq = seq;
+    ASSERT_TRUE(sink_->Begin(key)->ours());
+    ASSERT_TRUE(sink_->Commit(key, entry)->ours());
+  }
+  SegmentKey other_shard = key_;
+  other_shard.shard = 0;
+  ASSERT_TRUE(sink_->Begin(other_shard)->ours());
+  ASSERT_TRUE(sink_->Commit(other_shard, entry)->ours());
+  SegmentKey other_spool{"ffff", 3, 1000};
+  ASSERT_TRUE(sink_->Begin(other_spool)->ours());
+  ASSERT_TRUE(sink_->Commit(other_spool, entry)->ours());
+
+  Result<std::optional<LedgerEntry>> found = sink_->LookUp(key_);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ(**found, entry);
+  Result<std::vector<uint64_t>> highest = sink_->HighestCommitted(key_.spool_id, 4);
+  ASSERT_TRUE(highest.ok()) << highest.status().message();
+  EXPECT_EQ(*highest, (std::vector<uint64_t>{42, 0, 0, 42}));
+}
+
+TEST_P(SinkComplianceTest, ReconnectDropsTheOpenTransactionAndWorksAfterwards) {
+  ASSERT_TRUE(sink_->EnsureTable("logs").ok());
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
+  std::vector<Row> rows = MakeRows({"lost"});
+  ASSERT_TRUE(sink_->Insert("logs", rows).ok());
+  ASSERT_TRUE(sink_->Reconnect().ok());
+  EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "0");
+  ASSERT_TRUE(sink_->EnsureTable("logs").ok());
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
+  ASSERT_TRUE(sink_->Insert("logs", rows).ok());
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = 1})->ours());
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "1");
 }
 
 TEST_P(SinkComplianceTest, RollbackLeavesNothing) {
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> rows = MakeRows({"login", "logout"});
   ASSERT_TRUE(sink_->Insert("logs", rows).ok());
   sink_->Rollback();
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "0");
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logroute_ledger"), "0");
-  Result<bool> begun = sink_->Begin(key_);  // the segment can be flushed later
-  EXPECT_TRUE(begun.ok() && *begun);
+  Result<LedgerClaim> begun = sink_->Begin(key_);  // the segment can be flushed later
+  EXPECT_TRUE(begun.ok() && begun->ours());
 }
 
 TEST_P(SinkComplianceTest, RollbackToSavepointUndoesOnlyTheLastInsert) {
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> first = MakeRows({"a", "b"});
   ASSERT_TRUE(sink_->Savepoint().ok());
   ASSERT_TRUE(sink_->Insert("logs", first).ok());
@@ -187,7 +233,7 @@ TEST_P(SinkComplianceTest, RollbackToSavepointUndoesOnlyTheLastInsert) {
   ASSERT_TRUE(sink_->Savepoint().ok());
   ASSERT_TRUE(sink_->Insert("logs", second).ok());
   ASSERT_TRUE(sink_->RollbackToSavepoint().ok());
-  ASSERT_TRUE(*sink_->Commit(key_, {.rows = 2}));
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = 2})->ours());
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "2");
 }
 
@@ -195,19 +241,19 @@ TEST_P(SinkComplianceTest, AConcurrentFlusherOfTheSameSegmentFindsItCommitted) {
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());
   std::unique_ptr<Sink> other = Open();  // another flush process
   ASSERT_TRUE(other->EnsureTable("logs").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   // The other one begins the same segment meanwhile: it waits for this
   // transaction (SQLite's write lock, InnoDB's lock on the ledger key), then
   // finds the segment committed.
-  std::future<Result<bool>> other_begun =
+  std::future<Result<LedgerClaim>> other_begun =
       std::async(std::launch::async, [&] { return other->Begin(key_); });
   std::vector<Row> rows = MakeRows({"x"});
   ASSERT_TRUE(sink_->Insert("logs", rows).ok());
-  Result<bool> committed = sink_->Commit(key_, {.rows = 1});
-  ASSERT_TRUE(committed.ok() && *committed) << committed.status().message();
-  Result<bool> begun = other_begun.get();
+  Result<LedgerClaim> committed = sink_->Commit(key_, {.rows = 1});
+  ASSERT_TRUE(committed.ok() && committed->ours()) << committed.status().message();
+  Result<LedgerClaim> begun = other_begun.get();
   ASSERT_TRUE(begun.ok()) << begun.status().message();
-  EXPECT_FALSE(*begun);
+  EXPECT_FALSE(begun->ours());
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "1");
   EXPECT_EQ(backend_->Scalar("SELECT row_count FROM logroute_ledger"), "1");
 }
@@ -228,11 +274,11 @@ TEST_P(SinkComplianceTest, NamesRoundTripByteForByte) {
                                           std::string("nul\0byte", 8),
                                           std::string(255, 'z')};
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> rows = MakeRows(names);
   Status inserted = sink_->Insert("logs", rows);
   ASSERT_TRUE(inserted.ok()) << inserted.message();
-  ASSERT_TRUE(*sink_->Commit(key_, {.rows = names.size()}));
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = names.size()})->ours());
   auto stored = backend_->Query("SELECT event_name FROM logs ORDER BY id");
   ASSERT_EQ(stored.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) EXPECT_EQ(stored[i][0], names[i]) << "row " << i;
@@ -261,11 +307,11 @@ TEST_P(SinkComplianceTest, AnExistingTableWithTheColumnsIsUsed) {
                  ", event_name VARCHAR(255) NOT NULL, user_id BIGINT NOT NULL, "
                  "unix_ts BIGINT NOT NULL, note VARCHAR(10) DEFAULT 'x')");
   ASSERT_TRUE(sink_->EnsureTable("app_log").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> rows = MakeRows({"login"});
   Status inserted = sink_->Insert("app_log", rows);
   ASSERT_TRUE(inserted.ok()) << inserted.message();
-  ASSERT_TRUE(*sink_->Commit(key_, {.rows = 1}));
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = 1})->ours());
   EXPECT_EQ(backend_->Scalar("SELECT event_name FROM app_log"), "login");
 }
 
@@ -286,7 +332,7 @@ TEST_P(SinkComplianceTest, ARefusedRowIsADataErrorNotATruncation) {
       ", unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL, event_name VARCHAR(5) NOT NULL" +
       std::string(GetParam() == "sqlite" ? ", CHECK (length(event_name) <= 5))" : ")"));
   ASSERT_TRUE(sink_->EnsureTable("narrow").ok());
-  ASSERT_TRUE(*sink_->Begin(key_));
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> rows = MakeRows({"short", "much too long"});
   ASSERT_TRUE(sink_->Savepoint().ok());
   Status status = sink_->Insert("narrow", rows);
@@ -345,16 +391,16 @@ TEST(MysqlSinkTest, FallsBackToInsertWhenTheServerRefusesLoadDataLocal) {
   ASSERT_TRUE(sink.ok());
   Status opened = (*sink)->Open();
   Status ensured = (*sink)->EnsureTable("logs");
-  Result<bool> begun = (*sink)->Begin({"00ff", 0, 1});
+  Result<LedgerClaim> begun = (*sink)->Begin({"00ff", 0, 1});
   const std::vector<Row> rows = {{1, 10, "login"}, {2, 20, "it's"}, {3, 30, "tab\\there"}};
   Status inserted = (*sink)->Insert("logs", rows);
-  Result<bool> committed = (*sink)->Commit({"00ff", 0, 1}, {.rows = 3});
+  Result<LedgerClaim> committed = (*sink)->Commit({"00ff", 0, 1}, {.rows = 3});
   EXPECT_EQ(db.TryExec("SET GLOBAL local_infile = 1"), "");  // before any assertion can return
   ASSERT_TRUE(opened.ok()) << opened.message();
   ASSERT_TRUE(ensured.ok()) << ensured.message();
-  ASSERT_TRUE(begun.ok() && *begun);
+  ASSERT_TRUE(begun.ok() && begun->ours());
   ASSERT_TRUE(inserted.ok()) << inserted.message();
-  ASSERT_TRUE(committed.ok() && *committed);
+  ASSERT_TRUE(committed.ok() && committed->ours());
   EXPECT_EQ(db.Scalar("SELECT SUM(user_id) FROM logs"), "60");
   EXPECT_EQ(db.Scalar("SELECT event_name FROM logs WHERE user_id = 30"), "tab\there");
 }
