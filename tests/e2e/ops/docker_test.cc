@@ -151,28 +151,48 @@ TEST(DockerEntrypointTest, PassesShellcheck) {
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-TEST(DockerComposeTest, ConfigIsValidAndMirrorsTheOriginal) {
+// `docker-compose config` in the repository root, with no -f: as the original
+// service's commands are typed.
+RunResult ComposeConfig(std::vector<std::string> env = {}) {
+  return Sh("cd " + ShellQuote(kSource) + " && docker-compose config", Clean(std::move(env)));
+}
+
+TEST(DockerComposeTest, ConfigIsFoundInTheRootAndMirrorsTheOriginal) {
   ASSERT_TRUE(HaveCommand("docker-compose"))
       << "scripts/install-deps.sh --test installs Debian's docker-compose";
-  RunResult r =
-      Exec({"/usr/bin/env", "docker-compose", "-f", kDocker + "compose.yaml", "config"}, Clean());
+  RunResult r = ComposeConfig();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* expected : {"  db:\n", "  recv:\n", "  flush:\n", "  test:\n", "image: mariadb:",
-                               "published: 8000", "- flush-loop", "LOGROUTE_INTERVAL: '30'",
-                               "- load-test.sh", "target: runtime", "target: test"}) {
+  for (const char* expected :
+       {"  db:\n", "  recv:\n", "  flush:\n", "  test:\n", "image: mariadb:", "published: 8000",
+        "- flush-loop", "LOGROUTE_INTERVAL: '30'", "- load-test.sh", "target: runtime",
+        "target: test", "dockerfile: packaging/docker/Dockerfile", "LOAD_EVENTS: '10000'"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
   }
+  EXPECT_NE(r.out.find("context: " + kSource + "\n"), std::string::npos)
+      << "the build context is the repository root\n"
+      << r.out;
   EXPECT_NE(r.out.find("TEST_ENABLED: \"false\""), std::string::npos)
       << "the load test stays off by default\n"
       << r.out;
 }
 
-TEST(DockerComposeTest, TestEnabledReachesTheTestService) {
+TEST(DockerComposeTest, SettingsComeFromTheEnvironment) {
   ASSERT_TRUE(HaveCommand("docker-compose"));
-  RunResult r = Exec({"/usr/bin/env", "docker-compose", "-f", kDocker + "compose.yaml", "config"},
-                     Clean({"TEST_ENABLED=true"}));
+  RunResult r = ComposeConfig({"TEST_ENABLED=true", "LOGROUTE_PORT=18000", "LOGROUTE_INTERVAL=5",
+                               "LOAD_EVENTS=70", "LOAD_WAIT=9", "LOGROUTE_DB_PASSWORD=s3cret"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("TEST_ENABLED: \"true\""), std::string::npos) << r.out;
+  for (const char* expected :
+       {"TEST_ENABLED: \"true\"", "published: 18000", "LOGROUTE_INTERVAL: '5'", "LOAD_EVENTS: '70'",
+        "LOAD_WAIT: '9'", "MARIADB_PASSWORD: s3cret", "MYSQL_PWD: s3cret"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  }
+}
+
+TEST(DockerComposeTest, OneComposeFileOnly) {
+  // Two would drift apart; compose finds the root's from packaging/docker too.
+  EXPECT_FALSE(fs::exists(kDocker + "compose.yaml"));
+  EXPECT_FALSE(fs::exists(kDocker + "docker-compose.yml"));
+  EXPECT_FALSE(fs::exists(kSource + "/docker-compose.yml"));
 }
 
 // The stages of the Dockerfile: name -> its text, in order.
