@@ -234,8 +234,8 @@ TEST(DockerfileTest, TheDefaultTargetIsTheRuntimeImage) {
   const auto stages = Stages(ReadFileOrDie(kDocker + "Dockerfile"));
   ASSERT_FALSE(stages.empty());
   EXPECT_EQ(stages.back().first, "runtime");
-  EXPECT_EQ(stages.back().second, "FROM base AS runtime\n")
-      << "runtime is the base image as it is, with no test tools";
+  EXPECT_EQ(stages.back().second, "FROM base AS runtime\nVOLUME /var/lib/logroute\n")
+      << "runtime is the base image and its volume, with no test tools";
 }
 
 TEST(DockerfileTest, EveryAptInstallLeavesNoCaches) {
