@@ -1,8 +1,9 @@
 #!/bin/bash
 # The compose file's `test` service: sends events to recv over HTTP, then waits
 # until flush has landed every one of them in the database, and checks the
-# count exactly (nothing lost, nothing duplicated).
-#   TEST_ENABLED=true docker compose up --build test
+# count exactly (nothing lost, nothing duplicated). Exits 0 on PASS, non-zero
+# on FAIL; from the repository root, the command's exit status is the test's:
+#   TEST_ENABLED=true docker-compose up --build --abort-on-container-exit test
 # Settings: TEST_ENABLED (must be true), LOGROUTE_URL (http://recv:8000),
 # LOAD_EVENTS (10000), LOAD_BATCH (500 events per NDJSON request), LOAD_SINGLE
 # (100 single-event requests, the original API), LOAD_WAIT (120 s for flush),

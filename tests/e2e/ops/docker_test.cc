@@ -10,7 +10,11 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
+#include <sstream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "tests/e2e/ops/ops_util.h"
 #include "tests/support/temp_dir.h"
@@ -141,50 +145,166 @@ TEST(DockerEntrypointTest, GivesUpWithTempfailWhenTheDatabaseNeverComes) {
 }
 
 TEST(DockerEntrypointTest, PassesShellcheck) {
-  if (!HaveCommand("shellcheck")) GTEST_SKIP() << "shellcheck is not installed";
-  RunResult r =
-      Exec({"/usr/bin/env", "shellcheck", kEntrypoint, kDocker + "load-test.sh"}, Clean());
+  ASSERT_TRUE(HaveCommand("shellcheck")) << "scripts/install-deps.sh --test installs shellcheck";
+  RunResult r = Exec({"/usr/bin/env", "shellcheck", kEntrypoint, kDocker + "load-test.sh",
+                      kSource + "/tests/docker/compose-smoke.sh"},
+                     Clean());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
 }
 
-TEST(DockerComposeTest, ConfigIsValidAndMirrorsTheOriginal) {
+// `docker-compose config` in the repository root, with no -f: as the original
+// service's commands are typed.
+RunResult ComposeConfig(std::vector<std::string> env = {}) {
+  return Sh("cd " + ShellQuote(kSource) + " && docker-compose config", Clean(std::move(env)));
+}
+
+TEST(DockerComposeTest, ConfigIsFoundInTheRootAndMirrorsTheOriginal) {
   ASSERT_TRUE(HaveCommand("docker-compose"))
       << "scripts/install-deps.sh --test installs Debian's docker-compose";
-  RunResult r =
-      Exec({"/usr/bin/env", "docker-compose", "-f", kDocker + "compose.yaml", "config"}, Clean());
+  RunResult r = ComposeConfig();
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* expected : {"  db:\n", "  recv:\n", "  flush:\n", "  test:\n", "image: mariadb:",
-                               "published: 8000", "- flush-loop", "LOGROUTE_INTERVAL: '30'",
-                               "- load-test.sh", "target: runtime", "target: test"}) {
+  for (const char* expected :
+       {"  db:\n", "  recv:\n", "  flush:\n", "  test:\n", "image: mariadb:", "published: 8000",
+        "- flush-loop", "LOGROUTE_INTERVAL: '30'", "- load-test.sh", "target: runtime",
+        "target: test", "dockerfile: packaging/docker/Dockerfile", "LOAD_EVENTS: '10000'"}) {
     EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
   }
+  EXPECT_NE(r.out.find("context: " + kSource + "\n"), std::string::npos)
+      << "the build context is the repository root\n"
+      << r.out;
   EXPECT_NE(r.out.find("TEST_ENABLED: \"false\""), std::string::npos)
       << "the load test stays off by default\n"
       << r.out;
 }
 
-TEST(DockerComposeTest, TestEnabledReachesTheTestService) {
+TEST(DockerComposeTest, SettingsComeFromTheEnvironment) {
   ASSERT_TRUE(HaveCommand("docker-compose"));
-  RunResult r = Exec({"/usr/bin/env", "docker-compose", "-f", kDocker + "compose.yaml", "config"},
-                     Clean({"TEST_ENABLED=true"}));
+  RunResult r = ComposeConfig({"TEST_ENABLED=true", "LOGROUTE_PORT=18000", "LOGROUTE_INTERVAL=5",
+                               "LOAD_EVENTS=70", "LOAD_WAIT=9", "LOGROUTE_DB_PASSWORD=s3cret"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("TEST_ENABLED: \"true\""), std::string::npos) << r.out;
+  for (const char* expected :
+       {"TEST_ENABLED: \"true\"", "published: 18000", "LOGROUTE_INTERVAL: '5'", "LOAD_EVENTS: '70'",
+        "LOAD_WAIT: '9'", "MARIADB_PASSWORD: s3cret", "MYSQL_PWD: s3cret"}) {
+    EXPECT_NE(r.out.find(expected), std::string::npos) << expected << "\n" << r.out;
+  }
+}
+
+TEST(DockerComposeTest, OneComposeFileOnly) {
+  // Two would drift apart; compose finds the root's from packaging/docker too.
+  EXPECT_FALSE(fs::exists(kDocker + "compose.yaml"));
+  EXPECT_FALSE(fs::exists(kDocker + "docker-compose.yml"));
+  EXPECT_FALSE(fs::exists(kSource + "/docker-compose.yml"));
+}
+
+// The stages of the Dockerfile: name -> its text, in order.
+std::vector<std::pair<std::string, std::string>> Stages(const std::string& dockerfile) {
+  std::vector<std::pair<std::string, std::string>> stages;
+  size_t from = dockerfile.find("FROM ");
+  while (from != std::string::npos) {
+    const size_t next = dockerfile.find("\nFROM ", from);
+    const std::string text =
+        dockerfile.substr(from, next == std::string::npos ? next : next - from);
+    const size_t as = text.find(" AS ");
+    const size_t eol = text.find('\n');
+    stages.emplace_back(as < eol ? text.substr(as + 4, eol - as - 4) : "", text);
+    from = next == std::string::npos ? next : next + 1;
+  }
+  return stages;
 }
 
 TEST(DockerfileTest, BuildsOnDebianAndRunsAsANonRootUser) {
   const std::string dockerfile = ReadFileOrDie(kDocker + "Dockerfile");
-  EXPECT_NE(dockerfile.find("FROM debian:bookworm AS build"), std::string::npos);
-  EXPECT_NE(dockerfile.find("FROM debian:bookworm-slim AS runtime"), std::string::npos);
-  EXPECT_NE(dockerfile.find("RUN scripts/install-deps.sh"), std::string::npos)
+  const auto stages = Stages(dockerfile);
+  ASSERT_EQ(stages.size(), 4u) << dockerfile;
+  EXPECT_EQ(stages[0].second.substr(0, stages[0].second.find('\n')),
+            "FROM debian:bookworm AS build");
+  EXPECT_NE(stages[0].second.find("RUN scripts/install-deps.sh"), std::string::npos)
       << "the build stage installs what the repository's own list says";
-  EXPECT_NE(dockerfile.find("ENTRYPOINT [\"/usr/local/bin/docker-entrypoint.sh\"]"),
+  EXPECT_EQ(stages[1].second.substr(0, stages[1].second.find('\n')),
+            "FROM debian:bookworm-slim AS base");
+  EXPECT_NE(stages[1].second.find("ENTRYPOINT [\"/usr/local/bin/docker-entrypoint.sh\"]"),
             std::string::npos);
-  // The last USER of each final stage is not root.
-  size_t runtime = dockerfile.find("AS runtime"), test = dockerfile.find("AS test");
-  ASSERT_NE(test, std::string::npos);
-  EXPECT_NE(dockerfile.substr(runtime, test - runtime).rfind("\nUSER logroute\n"),
-            std::string::npos);
-  EXPECT_NE(dockerfile.substr(test).rfind("\nUSER logroute\n"), std::string::npos);
+  // The last USER of each stage that becomes an image is not root.
+  EXPECT_NE(stages[1].second.rfind("\nUSER logroute\n"), std::string::npos);
+  EXPECT_EQ(stages[2].first, "test");
+  EXPECT_NE(stages[2].second.rfind("\nUSER logroute\n"), std::string::npos);
+}
+
+TEST(DockerfileTest, TheDefaultTargetIsTheRuntimeImage) {
+  // `docker build` without --target makes the last stage.
+  const auto stages = Stages(ReadFileOrDie(kDocker + "Dockerfile"));
+  ASSERT_FALSE(stages.empty());
+  EXPECT_EQ(stages.back().first, "runtime");
+  EXPECT_EQ(stages.back().second, "FROM base AS runtime\nVOLUME /var/lib/logroute\n")
+      << "runtime is the base image and its volume, with no test tools";
+}
+
+TEST(DockerfileTest, EveryAptInstallLeavesNoCaches) {
+  const std::string dockerfile = ReadFileOrDie(kDocker + "Dockerfile");
+  int installs = 0;
+  for (size_t run = dockerfile.find("\nRUN "); run != std::string::npos;
+       run = dockerfile.find("\nRUN ", run + 1)) {
+    // A RUN instruction goes on while its lines end with a backslash.
+    size_t end = dockerfile.find('\n', run + 1);
+    while (end != std::string::npos && dockerfile[end - 1] == '\\') {
+      end = dockerfile.find('\n', end + 1);
+    }
+    const std::string instruction = dockerfile.substr(run + 1, end - run - 1);
+    if (instruction.find("apt-get install") == std::string::npos) continue;
+    ++installs;
+    EXPECT_NE(instruction.find("apt-get clean"), std::string::npos) << instruction;
+    EXPECT_NE(instruction.find("rm -rf /var/lib/apt/lists/*"), std::string::npos) << instruction;
+  }
+  EXPECT_EQ(installs, 3);
+}
+
+TEST(DockerfileTest, CopiesOnlyWhatTheContextHas) {
+  // Each COPY source exists in the repository, and .dockerignore keeps none out.
+  const std::string dockerfile = ReadFileOrDie(kDocker + "Dockerfile");
+  const std::string dockerignore = ReadFileOrDie(kSource + "/.dockerignore");
+  int copies = 0;
+  for (size_t copy = dockerfile.find("\nCOPY "); copy != std::string::npos;
+       copy = dockerfile.find("\nCOPY ", copy + 1)) {
+    const std::string line =
+        dockerfile.substr(copy + 6, dockerfile.find('\n', copy + 1) - copy - 6);
+    if (line.rfind("--from=", 0) == 0) continue;
+    std::vector<std::string> words;
+    for (size_t at = 0; at < line.size();) {
+      const size_t space = line.find(' ', at);
+      words.push_back(line.substr(at, space == std::string::npos ? space : space - at));
+      at = space == std::string::npos ? line.size() : space + 1;
+    }
+    ASSERT_GE(words.size(), 2u) << line;
+    for (size_t i = 0; i + 1 < words.size(); ++i) {
+      ++copies;
+      EXPECT_TRUE(fs::exists(kSource + "/" + words[i])) << line;
+      const std::string top = words[i].substr(0, words[i].find('/'));
+      EXPECT_EQ(dockerignore.find("\n" + top + "/\n"), std::string::npos) << line;
+    }
+  }
+  EXPECT_GE(copies, 10);
+}
+
+TEST(DockerignoreTest, KeepsOutTheHistoryAndAllThatGitIgnores) {
+  // The classic builder reads only the root's .dockerignore; it must keep out
+  // local build trees and spools as git does, or they go into every context.
+  const std::string dockerignore = ReadFileOrDie(kSource + "/.dockerignore");
+  std::set<std::string> patterns;
+  std::istringstream lines(dockerignore);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    patterns.insert(line);
+  }
+  EXPECT_TRUE(patterns.count(".git/")) << dockerignore;
+  std::istringstream gitignore(ReadFileOrDie(kSource + "/.gitignore"));
+  for (std::string line; std::getline(gitignore, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    // git anchors "/x" to the root; .dockerignore patterns always are.
+    const std::string pattern = line[0] == '/' ? line.substr(1) : line;
+    EXPECT_TRUE(patterns.count(pattern)) << pattern << " is in .gitignore, not in .dockerignore";
+  }
+  EXPECT_FALSE(fs::exists(kDocker + "Dockerfile.dockerignore"))
+      << "BuildKit would prefer it to the root's file, and the two would drift";
 }
 
 }  // namespace
