@@ -1,6 +1,7 @@
 #include "libcore/config/options.h"
 
 #include "libcore/base/status.h"
+#include "libcore/base/version.h"
 
 #include <unistd.h>
 
@@ -26,11 +27,11 @@ class SnakeCaseConfig : public CLI::ConfigTOML {
 
 }  // namespace
 
-void SetupApp(CLI::App& app, std::string_view version) {
+void SetupApp(CLI::App& app, std::string_view tool) {
   // A flag given twice (or by the environment and then the command line)
   // takes its last value: that is what makes flags override the environment.
   app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
-  app.set_version_flag("--version", std::string(version));
+  app.set_version_flag("--version", VersionLine(tool));
   const std::string default_config =
       ::access(kDefaultConfigFile, R_OK) == 0 ? kDefaultConfigFile : "";
   app.set_config("--config", default_config, "Read options from this INI/TOML file")

@@ -18,9 +18,10 @@ namespace logroute::config {
 // The config file read when --config is not given, if it exists.
 inline constexpr const char* kDefaultConfigFile = "/etc/logroute/logroute.conf";
 
-// Adds --config, --version, and the shared option policies to `app`. Call
-// before declaring the tool's own options.
-void SetupApp(CLI::App& app, std::string_view version);
+// Adds --config, --version (which names the tool `tool`, the version, the git
+// revision and the build type), and the shared option policies to `app`.
+// Call before declaring the tool's own options.
+void SetupApp(CLI::App& app, std::string_view tool);
 
 // "LOGROUTE_MAX_AGE" for "--max-age".
 std::string EnvironmentName(std::string_view long_name);

@@ -106,7 +106,7 @@ Status OnePass(const Options& o, const spool::Spool& spool, bool progress) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"Move spooled events into the database, exactly once", "logroute-flush"};
-  config::SetupApp(app, LOGROUTE_VERSION);
+  config::SetupApp(app, "logroute-flush");
   Options o;
   DeclareOptions(app, o);
   if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;

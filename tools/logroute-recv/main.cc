@@ -84,7 +84,7 @@ Status RunStdin(const Options& o, const chain::Chain& chain) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"Receive JSON events into the logroute spool", "logroute-recv"};
-  config::SetupApp(app, LOGROUTE_VERSION);
+  config::SetupApp(app, "logroute-recv");
   Options o;
   DeclareOptions(app, o);
   if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;

@@ -77,7 +77,7 @@ int Watch(const spool::Spool& spool, const Options& o) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"Show the backlog of a logroute spool", "logroute-stat"};
-  config::SetupApp(app, LOGROUTE_VERSION);
+  config::SetupApp(app, "logroute-stat");
   Options o;
   app.add_option("--spool", o.spool_dir, "Spool directory")->required();
   auto* json = app.add_flag("--json", o.json, "Print JSON (doc/stat-json.md)");

@@ -45,7 +45,7 @@ trap 'dpkg_retry --purge logroute >/dev/null 2>&1 || true' EXIT
 
 dpkg_retry -i "$deb"
 check "logroute-recv --version runs from the package" \
-  bash -c '/usr/bin/logroute-recv --version | grep -q "^0\.1\."'
+  bash -c '/usr/bin/logroute-recv --version | grep -q "^logroute-recv 0\.1\.[0-9]* (revision "'
 check "logroute-flush and logroute-stat are installed" \
   test -x /usr/bin/logroute-flush -a -x /usr/bin/logroute-stat
 check "man -w logroute-recv finds the installed page" \
