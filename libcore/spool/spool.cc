@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include <spdlog/spdlog.h>
+
 #include "libcore/base/file_lock.h"
 #include "libcore/base/file_util.h"
 
@@ -127,9 +129,12 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
                              std::to_string(kFormat) + ")");
   }
   if (options.shards != 0 && options.shards != spool.shards_) {
-    return Status::Usage("--shards " + std::to_string(options.shards) + " does not match the " +
-                         std::to_string(spool.shards_) + " shards of the spool at " + spool.dir_ +
-                         " (the count is fixed when a spool is created)");
+    // Not an error: --shards sits in the shared config file, and a unit that
+    // refused to start over it would restart forever.
+    spdlog::warn(
+        "Spool {} has {} shards; --shards {} is ignored (it applies only when a spool is "
+        "created)",
+        spool.dir_, spool.shards_, options.shards);
   }
   return spool;
 }

@@ -46,7 +46,9 @@ void DeclareOptions(CLI::App& app, Options& o) {
       ->excludes(in)
       ->expected(0, 1)
       ->default_str(http::kDefaultListen);
-  app.add_option("--shards", o.shards, "Shards of a new spool (default 10; fixed once created)")
+  app.add_option("--shards", o.shards,
+                 "Shards of a new spool; an existing spool keeps its own count")
+      ->default_str(std::to_string(spool::kDefaultShards))
       ->check(CLI::Range(1, spool::kMaxShards));
   app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
       ->capture_default_str()

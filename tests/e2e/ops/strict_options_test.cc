@@ -235,6 +235,18 @@ TEST_F(StrictOptionsTest, CheckConfigPrintsEverySettingWithItsSource) {
   EXPECT_EQ(r.out, "");
 }
 
+// --shards sits in the shared file; an existing spool keeps its count (a
+// warning says so) rather than stop recv, whose unit would restart forever.
+TEST_F(StrictOptionsTest, ShardsInTheConfigFileDoNotStopRecvOnAnExistingSpool) {
+  const std::string conf = dir_.Path("shards.conf");
+  WriteFileOrDie(conf, "shards = 20\n");
+  RunResult r =
+      Exec({kRecv, "--stdin", "--spool", Spool(), "--config", conf}, Clean({}, Events(2)));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.err, "has 3 shards; --shards 20 is ignored")) << r.err;
+  EXPECT_TRUE(Has(r.err, "accepted=2")) << r.err;
+}
+
 // The table of every tool's options (libcore/config/tool_options.cc) is what
 // tells a key of another tool from a mistake: it must match each --help.
 TEST(ToolOptionsTest, TheTableListsExactlyTheOptionsOfEachHelp) {
