@@ -27,7 +27,7 @@ namespace {
 struct Options {
   std::string spool_dir;
   bool stdin_mode = false;
-  std::string listen;
+  std::string listen = http::kDefaultListen;
   int shards = 0;
   std::string fsync = "never";
   chain::ChainConfig chain;
@@ -42,7 +42,8 @@ struct Options {
 void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
   auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
-  app.add_option("--listen", o.listen, "Serve the HTTP API on HOST:PORT ([IPV6]:PORT)")
+  app.add_option("--listen", o.listen,
+                 "Serve the HTTP API on HOST:PORT ([IPV6]:PORT); what recv does without --stdin")
       ->excludes(in)
       ->expected(0, 1)
       ->default_str(http::kDefaultListen);
@@ -104,7 +105,7 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
         cli.Blame("unrouted-table",
                   chain::ValidateTableName(o.chain.unrouted_table).Wrap("--unrouted-table")));
   }
-  if (!o.stdin_mode && !o.listen.empty()) {
+  if (!o.stdin_mode) {
     LOGROUTE_RETURN_IF_ERROR(
         cli.Blame("listen", http::ParseListenAddress(o.listen).status().Wrap("--listen")));
   }
@@ -137,10 +138,6 @@ int Run(int argc, char** argv) {
   if (o.print_chain) {
     for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());
     return 0;
-  }
-  if (!o.stdin_mode && o.listen.empty()) {
-    spdlog::error("Say where events come from: --stdin or --listen HOST:PORT");
-    return static_cast<int>(Code::kUsage);
   }
   if (!o.stdin_mode) {
     const SpoolTarget target{

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -278,6 +279,31 @@ TEST(HttpListenTest, TakenPortExits69) {
                               "127.0.0.1:" + std::to_string(first.port())});
   EXPECT_EQ(second.exit_code, 69) << second.err;
   EXPECT_NE(second.err.find("cannot listen"), std::string::npos) << second.err;
+}
+
+// recv(1) and DESIGN: without --stdin or --listen, recv serves 127.0.0.1:8000.
+// Port 8000 of the machine may be taken (by another test run, or a service),
+// so recv runs in a network namespace of its own, where the port is free.
+TEST(HttpListenTest, WithoutStdinOrListenItServes127001Port8000) {
+  ASSERT_EQ(::geteuid(), 0u) << "unshare --net needs root (CI runs as root)";
+  TempDir dir;
+  const std::string script =
+      "ip link set lo up || exit 90\n"
+      "\"$0\" --spool \"$1\" 2>\"$2\" & pid=$!\n"
+      "for i in $(seq 100); do\n"
+      "  curl -s -o /dev/null http://127.0.0.1:8000/healthz && break; sleep 0.1\n"
+      "done\n"
+      "curl -s -w ' status=%{http_code}' -H 'Content-Type: application/json' \\\n"
+      "  --data-binary \"$3\" http://127.0.0.1:8000/api/log\n"
+      "kill -TERM $pid; wait $pid; echo \" exit=$?\"\n";
+  const RunResult r = logroute::testing::Run({"/usr/bin/unshare", "--net", "/bin/sh", "-c", script,
+                                              LOGROUTE_RECV_BIN, dir.Path("spool"),
+                                              dir.Path("recv.log"), EventJson(7)});
+  const std::string log = ReadFileOrDie(dir.Path("recv.log"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << log;
+  EXPECT_NE(r.out.find(" status=201 exit=0"), std::string::npos) << r.out << log;
+  EXPECT_NE(log.find("Listening on 127.0.0.1:8000"), std::string::npos) << log;
+  EXPECT_EQ(CountSpoolRecords(dir.Path("spool")), 1u);
 }
 
 TEST(HttpListenTest, BadListenAddressIsAUsageError) {

@@ -281,10 +281,11 @@ TEST_F(RecvTest, PrintChain) {
   EXPECT_EQ(r.out, "route login -> logs\nroute logout -> logs\nunrouted reject\n");
 }
 
-TEST_F(RecvTest, NoInputModeIsAUsageError) {
-  RunResult r = RecvRaw({"--spool", Spool()});
+// Without --stdin, recv serves HTTP (tests/e2e/http: HttpListenTest).
+TEST_F(RecvTest, SpoolIsRequired) {
+  RunResult r = RecvRaw({"--stdin"});
   EXPECT_EQ(r.exit_code, 64) << r.err;
-  EXPECT_EQ(RecvRaw({"--stdin"}).exit_code, 64);  // --spool is required
+  EXPECT_TRUE(Contains(r.err, "--spool is required")) << r.err;
 }
 
 // Precedence: flag > LOGROUTE_* environment > config file > default.
