@@ -116,11 +116,12 @@ class RecvTest : public ::testing::Test {
 
 TEST_F(RecvTest, GoodLinesAreSpooledBadLinesReportedAndCounted) {
   const std::string input =
-      Event(1) + "\n" + R"({"unix_ts":1,"user_id":"2","event_name":"login"})" + "\n" +
+      Event(1) + "\n" + R"({"unix_ts":1,"user_id":"two","event_name":"login"})" + "\n" +
       Event(3, "logout") + "\n" + Event(4, "signup") + "\n" + "not json\n" + Event(6) + "\n";
   RunResult r = Recv({}, input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(Contains(r.err, "line 2: user_id: expected an integer, got a string")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "line 2: user_id: expected an integer, got the string \"two\""))
+      << r.err;
   EXPECT_TRUE(Contains(r.err, "line 4: event_name: no route for")) << r.err;
   EXPECT_TRUE(Contains(r.err, "signup")) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 5: invalid JSON")) << r.err;
