@@ -124,8 +124,46 @@ TEST_F(HttpApiTest, WrongMethodAnswers405WithAllow) {
 
 TEST_F(HttpApiTest, UnsupportedContentTypeAnswers415) {
   EXPECT_EQ(Post(EventJson(1), "Content-Type: text/plain").status, 415);
-  EXPECT_EQ(Curl({"-d", EventJson(1), server_.url("/api/log")}).status, 415);  // form-urlencoded
+  EXPECT_EQ(Post(EventJson(1), "Content-Type: multipart/mixed; boundary=x").status, 415);
+  EXPECT_EQ(
+      Curl({"-H", "Content-Type:", "--data-binary", EventJson(1), server_.url("/api/log")}).status,
+      415);
   EXPECT_EQ(CountSpoolRecords(Spool()), 0u);
+}
+
+// Drop-in for the original service's clients (Django REST framework's
+// IntegerField and default parsers): integer strings and integral numbers in
+// JSON, and HTML forms, urlencoded or multipart; the answer has integers.
+TEST_F(HttpApiTest, TheOriginalsIntegerStringsAndFormsAnswer201WithIntegers) {
+  CurlResult r = Post(R"({"unix_ts":"1684129671.0","user_id":"42","event_name":"login"})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":42,"event_name":"login"})");
+  r = Post(R"({"unix_ts":1684129671.0,"user_id":43,"event_name":"login"})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":43,"event_name":"login"})");
+  // curl -d: application/x-www-form-urlencoded.
+  r = Curl({"-d", "unix_ts=1684129671", "-d", "user_id=44", "-d", "event_name=logout",
+            server_.url("/api/log")});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":44,"event_name":"logout"})");
+  // curl -F: multipart/form-data.
+  r = Curl({"-F", "unix_ts=1684129671.0", "-F", "user_id= 45 ", "-F", "event_name=login",
+            server_.url("/api/log")});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":45,"event_name":"login"})");
+  EXPECT_EQ(CountSpoolRecords(Spool()), 4u);
+
+  r = Post(R"({"unix_ts":"12.5","user_id":true,"event_name":"login"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(r.body),
+            nlohmann::json::parse(R"({"unix_ts":["expected an integer, got the string \"12.5\""],)"
+                                  R"("user_id":["expected an integer, got a boolean"]})"));
+  r = Curl(
+      {"-F", "unix_ts=12.5", "-F", "user_id=1", "-F", "event_name=login", server_.url("/api/log")});
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Curl({"-d", EventJson(1), server_.url("/api/log")});  // JSON sent as a form by mistake
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(CountSpoolRecords(Spool()), 4u);
 }
 
 TEST_F(HttpApiTest, BodyOverTheLimitAnswers413) {

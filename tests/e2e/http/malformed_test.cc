@@ -78,7 +78,7 @@ std::vector<Case> Cases() {
       {"no Content-Type",
        "POST /api/log HTTP/1.1\r\nHost: x\r\nContent-Length: " + good_len + "\r\n\r\n" + good, 415},
       {"text/plain", Post(good, "text/plain"), 415},
-      {"form-urlencoded", Post(good, "application/x-www-form-urlencoded"), 415},
+      {"JSON sent as a form", Post(good, "application/x-www-form-urlencoded"), 400},
       // Lengths and framing.
       {"no Content-Length and not chunked", Head("") + good, 411},
       {"Content-Length that is not a number", Head("Content-Length: abc\r\n") + good, 400},
