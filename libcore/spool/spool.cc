@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <charconv>
@@ -92,6 +93,10 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
   while (spool.dir_.size() > 1 && spool.dir_.back() == '/') spool.dir_.pop_back();
   const std::string identity_path = spool.dir_ + "/spool.id";
 
+  // A spool this user may not enter is no missing spool: say why (exit 77).
+  if (struct stat st; ::stat(identity_path.c_str(), &st) != 0 && errno != ENOENT) {
+    return ErrnoStatus("cannot open the spool " + spool.dir_, errno);
+  }
   if (!PathExists(identity_path)) {
     if (!options.create) {
       return Status::Unavailable("no spool at " + spool.dir_ + " (" + identity_path +
