@@ -53,7 +53,7 @@ set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "util-linux, bsdutils, passwd")  # flock, logger, useradd
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "cron, mariadb-server, sqlite3")
-set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_pkg}/debian/postinst ${_pkg}/debian/postrm
+set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA ${_pkg}/debian/prerm ${_pkg}/debian/postinst ${_pkg}/debian/postrm
                                        ${_pkg}/debian/conffiles)
 set(CPACK_DEBIAN_PACKAGE_CONTROL_STRICT_PERMISSION ON)
 set(CPACK_STRIP_FILES ON)

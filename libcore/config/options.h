@@ -1,33 +1,87 @@
-// Options shared by the tools: the config file, LOGROUTE_* environment
-// variables, and their precedence (flag > environment > file > default).
+// Options shared by the tools: the command line, LOGROUTE_* environment
+// variables and the config file, their precedence (flag > environment >
+// file > default), and where each setting came from.
 //
-// Each tool declares its options on a CLI::App, then calls ParseCommandLine().
 // Every long option --some-name is also read from LOGROUTE_SOME_NAME and from
-// the key `some_name` (or `some-name`) of the config file.
+// the key `some_name` (or `some-name`) of the config file (config_file.h).
+// Each source replaces the values of the sources below it, option by option;
+// an option given several times on the command line keeps its last value,
+// or all of them for a list (--route). In the environment, a list holds one
+// item per line (LOGROUTE_ROUTE=$'a=t1\nb=t2').
+//
+// Mistakes are usage errors (exit 64) that name the culprit: an unknown option
+// or a stray argument on the command line; a config key that no tool has
+// (with its file and line; a key of another tool is ignored, since one file
+// serves the three tools); a bad value, with where it came from.
+//
+// Thread safety: none; used once, in main(), before any thread starts.
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+#include <unordered_map>
 
 #include <CLI/CLI.hpp>
+
+#include "libcore/base/status.h"
 
 namespace logroute::config {
 
 // The config file read when --config is not given, if it exists.
 inline constexpr const char* kDefaultConfigFile = "/etc/logroute/logroute.conf";
 
-// Adds --config, --version, and the shared option policies to `app`. Call
-// before declaring the tool's own options.
-void SetupApp(CLI::App& app, std::string_view version);
-
-// "LOGROUTE_MAX_AGE" for "--max-age".
+// "LOGROUTE_MAX_AGE" for "max-age".
 std::string EnvironmentName(std::string_view long_name);
 
-// Parses argv with the precedence above. Returns nullopt when the tool goes
-// on; else the status to exit with at once: 0 after --help or --version, 64
-// (usage) after an error, whose message CLI11 has printed.
-std::optional<int> ParseCommandLine(CLI::App& app, int argc, char** argv);
+class CommandLine {
+ public:
+  // Adds --config, --check-config, --version and the shared option policies
+  // to `app`, for the tool `tool` ("logroute-recv"). Declare the tool's own
+  // options afterwards, then call Parse(). `app` must outlive this object.
+  CommandLine(CLI::App& app, std::string_view tool);
+
+  // Parses argv, the environment and the config file into the options'
+  // variables. Returns nullopt when the tool goes on; else the status to exit
+  // with at once: 0 after --help or --version, 64 after an error, which has
+  // been printed on stderr.
+  std::optional<int> Parse(int argc, char** argv);
+
+  // Where the value of the option `long_name` (without "--") came from: "the
+  // command line", "LOGROUTE_TABLE", "/etc/logroute/logroute.conf:12", or
+  // "the default".
+  std::string Where(std::string_view long_name) const;
+
+  // `status` with where the value of `long_name` came from appended; OK stays OK.
+  Status Blame(std::string_view long_name, const Status& status) const;
+
+  // True after --check-config: the tool validates its settings, then calls
+  // PrintSettings() instead of doing its work.
+  bool check_config() const { return check_config_; }
+
+  // Prints every option's effective value and its source on stdout, in the
+  // config file's syntax (`key = value  # source`). Returns 0, the exit status.
+  int PrintSettings() const;
+
+ private:
+  struct Origin {
+    enum class Kind { kCommandLine, kEnvironment, kFile } kind;
+    std::string where;
+  };
+
+  Status Collect(const std::vector<std::string>& argv, std::vector<std::string>* args);
+  Status CheckCommandLineNames(const std::vector<std::string>& argv) const;
+  std::string ConfigFilePath(const std::vector<std::string>& argv) const;
+  Status AddFileSettings(const std::string& path, std::vector<std::string>* args);
+  std::string Annotate(std::string message) const;
+  // False when the option has no default of its own (unset means "none").
+  bool HasDefault(const std::string& name) const;
+
+  CLI::App& app_;
+  std::string tool_;
+  std::string config_path_;
+  bool check_config_ = false;
+  std::unordered_map<std::string, Origin> origins_;  // by long name, for options that were set
+};
 
 }  // namespace logroute::config

@@ -2,7 +2,9 @@
 //
 //   {"unix_ts": 1684129671, "user_id": 123456, "event_name": "login"}
 //
-// unix_ts and user_id are JSON integers that fit int64; event_name is a
+// unix_ts and user_id are integers that fit int64: JSON integers, and what the
+// original service's serializer also took, integral numbers (5.0) and
+// strings ("5", "5.0"), see rules.h; event_name is a
 // non-empty string of at most 255 Unicode characters (valid UTF-8, which the
 // JSON grammar guarantees). Unknown extra fields are ignored. A duplicate key
 // at the top level is rejected, whichever key it is: two readers of the same
@@ -11,9 +13,11 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 namespace logroute::event {
@@ -46,6 +50,12 @@ class EventParser {
   // Parses one JSON document into *event. Returns false when it is not a valid
   // event; errors() then lists every reason found (at most kMaxErrors).
   bool Parse(std::string_view json, Event* event);
+  // Parses an event given as named text fields, as an HTML form sends them
+  // (application/x-www-form-urlencoded, multipart/form-data), which the
+  // original service also took. unix_ts and user_id are read as a string is
+  // in JSON; event_name must be valid UTF-8. Unknown fields are ignored; a
+  // field given twice is refused. Same outcome and errors() as Parse().
+  bool ParseFields(std::span<const std::pair<std::string, std::string>> fields, Event* event);
   const FieldErrors& errors() const { return errors_; }
 
  private:

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libcore/event/event.h"
+#include "libcore/event/rules.h"
 
 namespace logroute::event {
 namespace {
@@ -140,11 +141,17 @@ class SaxHandler {
   bool number_float(json::number_float_t, const json::string_t& text) {
     // nlohmann hands integers beyond 64 bits over as floats: tell them apart by their text.
     if (text.find_first_of(".eE") == std::string::npos) return OutOfRange();
+    if (depth_ == 1 && IsIntegerField()) {
+      return IntegerFrom(ParseIntegralNumber(text, &integer_), false, text);
+    }
     return Scalar("a number with a fraction or exponent");
   }
   bool string(json::string_t& value) {
     if (depth_ != 1) return Scalar("a string");
     if (field_ == Field::kEventName) return EventName(value);
+    if (IsIntegerField()) {
+      return IntegerFrom(ParseIntegerString(value, &integer_), true, value);
+    }
     return Scalar("a string");
   }
   bool binary(json::binary_t&) { return Scalar("binary data"); }
@@ -250,25 +257,29 @@ class SaxHandler {
     return true;
   }
 
+  bool IsIntegerField() const { return field_ == Field::kUnixTs || field_ == Field::kUserId; }
+
+  // The outcome of reading `text`, a string or a number's text, as an integer
+  // field: the original's serializer takes "5", "5.0" and 5.0 as well as 5.
+  bool IntegerFrom(IntegerText outcome, bool is_string, std::string_view text) {
+    if (outcome == IntegerText::kOk) return Integer(integer_);
+    if (outcome == IntegerText::kOutOfRange) return OutOfRange();
+    AddError(FieldName(field_), NotAnIntegerReason(text, is_string));
+    return true;
+  }
+
   bool OutOfRange() {
     if (depth_ == 0) return TopLevel("a number");
     if (depth_ == 1 && (field_ == Field::kUnixTs || field_ == Field::kUserId)) {
-      AddError(FieldName(field_), "integer out of range (must fit a signed 64-bit integer)");
+      AddError(FieldName(field_), kOutOfRangeReason);
       return true;
     }
     return Scalar("a number");
   }
 
   bool EventName(json::string_t& value) {
-    if (value.empty()) {
-      AddError("event_name", "must not be empty");
-      return true;
-    }
-    size_t chars = 0;  // code points: every byte that is not a UTF-8 continuation byte
-    for (char c : value) chars += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-    if (chars > kMaxEventNameChars) {
-      AddError("event_name", "longer than " + std::to_string(kMaxEventNameChars) + " characters (" +
-                                 std::to_string(chars) + ")");
+    if (std::string problem = EventNameProblem(value); !problem.empty()) {
+      AddError("event_name", std::move(problem));
       return true;
     }
     event_->event_name.swap(value);  // the lexer's buffer becomes ours, no copy
@@ -303,6 +314,7 @@ class SaxHandler {
 
   EventParser* parser_;
   Event* event_;
+  int64_t integer_ = 0;
   int depth_ = 0;
   Field field_ = Field::kIgnored;
   unsigned have_ = 0;

@@ -155,11 +155,13 @@ void Connection::OnHeader(beast::error_code ec) {
     return endpoint == Endpoint::kHealth ? ServeHealth() : ServeMetrics();
   }
   if (request.method() != bhttp::verb::post) return Fail(405, "method not allowed", "POST");
-  const std::optional<BodyKind> kind = BodyKindOf(Sv(request[bhttp::field::content_type]));
-  if (!kind) {
-    return Fail(415, "Content-Type must be application/json or application/x-ndjson");
+  std::optional<BodyType> type = BodyTypeOf(Sv(request[bhttp::field::content_type]));
+  if (!type) {
+    return Fail(415,
+                "Content-Type must be application/json, application/x-ndjson, "
+                "application/x-www-form-urlencoded or multipart/form-data");
   }
-  kind_ = *kind;
+  type_ = std::move(*type);
   const auto length = parser_->content_length();
   if (!length && !parser_->chunked())
     return Fail(411, "a Content-Length or a chunked body is required");
@@ -200,7 +202,7 @@ void Connection::OnBody(beast::error_code ec) {
   if (ec) return OnReadError(ec);
   const std::string& body = parser_->get().body();
   state_.metrics.AddBytesReceived(body.size());
-  state_.api.Judge(kind_, body, &worker_.records, &outcome_);
+  state_.api.Judge(type_, body, &worker_.records, &outcome_);
   if (outcome_.records == 0) return Respond(outcome_.status, "application/json");
   phase_ = Phase::kStoring;
   worker_.AwaitStore(shared_from_this());

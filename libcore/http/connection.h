@@ -121,7 +121,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   Phase phase_ = Phase::kIdle;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  BodyKind kind_ = BodyKind::kJson;
+  BodyType type_;
   ApiOutcome outcome_;
   bhttp::response<bhttp::string_body> response_;
   bhttp::response<bhttp::empty_body> continue_;

@@ -9,6 +9,7 @@
 #include <boost/beast/core/string.hpp>
 
 #include "libcore/http/batch.h"
+#include "libcore/http/form.h"
 #include "libcore/spool/record.h"
 
 namespace logroute::http {
@@ -50,13 +51,19 @@ void LogSpoolError(const Status& status) {
 
 }  // namespace
 
-std::optional<BodyKind> BodyKindOf(std::string_view content_type) {
+std::optional<BodyType> BodyTypeOf(std::string_view content_type) {
   std::string_view media = content_type.substr(0, content_type.find(';'));
   while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
   while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
   const boost::beast::string_view type(media.data(), media.size());
-  if (boost::beast::iequals(type, "application/json")) return BodyKind::kJson;
-  if (boost::beast::iequals(type, "application/x-ndjson")) return BodyKind::kNdjson;
+  if (boost::beast::iequals(type, "application/json")) return BodyType{BodyKind::kJson, {}};
+  if (boost::beast::iequals(type, "application/x-ndjson")) return BodyType{BodyKind::kNdjson, {}};
+  if (boost::beast::iequals(type, "application/x-www-form-urlencoded")) {
+    return BodyType{BodyKind::kUrlEncoded, {}};
+  }
+  if (boost::beast::iequals(type, "multipart/form-data")) {
+    return BodyType{BodyKind::kMultipart, HeaderParameter(content_type, "boundary")};
+  }
   return std::nullopt;
 }
 
@@ -91,6 +98,7 @@ struct Scratch {
   event::EventParser parser;
   event::Event event;
   std::vector<BatchItem> items;
+  FormFields fields;
 };
 
 thread_local Scratch scratch;
@@ -108,18 +116,21 @@ void CountTable(std::string_view table, ApiOutcome* out) {
 
 }  // namespace
 
-void LogApi::Judge(BodyKind kind, std::string_view body, std::string* records,
+void LogApi::Judge(const BodyType& type, std::string_view body, std::string* records,
                    ApiOutcome* out) const {
   out->body.clear();
   out->records = 0;
   out->tables.clear();
+  if (type.kind == BodyKind::kUrlEncoded || type.kind == BodyKind::kMultipart) {
+    return JudgeForm(type, body, records, out);
+  }
   if (IsBlank(body)) {
     metrics_.CountInvalid(1);
     out->status = 400;
     AppendErrorsJson({{"", "the body is empty"}}, &out->body);
     return;
   }
-  if (kind == BodyKind::kNdjson) return JudgeBatch(true, body, records, out);
+  if (type.kind == BodyKind::kNdjson) return JudgeBatch(true, body, records, out);
   const size_t first = body.find_first_not_of(" \t\r\n");
   if (body[first] == '[') return JudgeBatch(false, body, records, out);
   JudgeOne(body, records, out);
@@ -133,6 +144,27 @@ void LogApi::JudgeOne(std::string_view body, std::string* records, ApiOutcome* o
     AppendErrorsJson(s.parser.errors(), &out->body);
     return;
   }
+  Route(records, out);
+}
+
+void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string* records,
+                       ApiOutcome* out) const {
+  Scratch& s = scratch;
+  const std::string malformed = type.kind == BodyKind::kUrlEncoded
+                                    ? DecodeUrlEncoded(body, &s.fields)
+                                    : DecodeMultipart(body, type.boundary, &s.fields);
+  if (!malformed.empty() || !s.parser.ParseFields(s.fields, &s.event)) {
+    metrics_.CountInvalid(1);
+    out->status = 400;
+    AppendErrorsJson(malformed.empty() ? s.parser.errors() : event::FieldErrors{{"", malformed}},
+                     &out->body);
+    return;
+  }
+  Route(records, out);
+}
+
+void LogApi::Route(std::string* records, ApiOutcome* out) const {
+  Scratch& s = scratch;
   const chain::Decision decision = chain_.Handle(s.event);
   switch (decision.action) {
     case chain::Decision::Action::kReject:

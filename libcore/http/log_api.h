@@ -1,7 +1,7 @@
 // LogApi: what POST /api/log does with a request body, independent of the
 // HTTP transport (see doc/http-api.md).
 //
-//   one JSON event           -> 201, the event as JSON
+//   one JSON event, or form  -> 201, the event as JSON
 //   a JSON array, or NDJSON  -> 202 {"accepted": N}; all or nothing
 //   invalid event            -> 400 {"field": ["reason", ...]}
 //                               (batches: {"index": I, "line": L, "errors": {...}})
@@ -33,11 +33,18 @@
 
 namespace logroute::http {
 
-enum class BodyKind { kJson, kNdjson };
+enum class BodyKind { kJson, kNdjson, kUrlEncoded, kMultipart };
 
-// application/json (parameters allowed) or application/x-ndjson; nullopt for
-// anything else, including a missing Content-Type (415).
-std::optional<BodyKind> BodyKindOf(std::string_view content_type);
+struct BodyType {
+  BodyKind kind = BodyKind::kJson;
+  std::string boundary;  // kMultipart: its boundary parameter ("" when missing)
+};
+
+// application/json (parameters allowed), application/x-ndjson, and the HTML
+// forms the original service took too, application/x-www-form-urlencoded and
+// multipart/form-data; nullopt for anything else, including a missing
+// Content-Type (415).
+std::optional<BodyType> BodyTypeOf(std::string_view content_type);
 
 struct ApiOutcome {
   unsigned status = 500;  // what to answer (once stored, when `records` > 0)
@@ -54,7 +61,8 @@ class LogApi {
   // Judges one request body. A good one appends its records to *records and
   // sets the 2xx answer; a bad one appends nothing and sets the 4xx answer.
   // *out is overwritten (its buffers are reused).
-  void Judge(BodyKind kind, std::string_view body, std::string* records, ApiOutcome* out) const;
+  void Judge(const BodyType& type, std::string_view body, std::string* records,
+             ApiOutcome* out) const;
 
   // Counts the accepted events of a request whose records were stored.
   void CountStored(const ApiOutcome& outcome) const;
@@ -64,6 +72,10 @@ class LogApi {
 
  private:
   void JudgeOne(std::string_view body, std::string* records, ApiOutcome* out) const;
+  void JudgeForm(const BodyType& type, std::string_view body, std::string* records,
+                 ApiOutcome* out) const;
+  // The answer to one parsed, valid event: routed (201), dropped or refused.
+  void Route(std::string* records, ApiOutcome* out) const;
   void JudgeBatch(bool ndjson, std::string_view body, std::string* records, ApiOutcome* out) const;
 
   const chain::Chain& chain_;

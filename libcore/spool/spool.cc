@@ -2,11 +2,14 @@
 
 #include <fcntl.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <sstream>
+
+#include <spdlog/spdlog.h>
 
 #include "libcore/base/file_lock.h"
 #include "libcore/base/file_util.h"
@@ -95,6 +98,10 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
   while (spool.dir_.size() > 1 && spool.dir_.back() == '/') spool.dir_.pop_back();
   const std::string identity_path = spool.dir_ + "/spool.id";
 
+  // A spool this user may not enter is no missing spool: say why (exit 77).
+  if (struct stat st; ::stat(identity_path.c_str(), &st) != 0 && errno != ENOENT) {
+    return ErrnoStatus("cannot open the spool " + spool.dir_, errno);
+  }
   if (!PathExists(identity_path)) {
     if (!options.create) {
       return Status::Unavailable("no spool at " + spool.dir_ + " (" + identity_path +
@@ -131,9 +138,12 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
                              std::to_string(kFormat) + ")");
   }
   if (options.shards != 0 && options.shards != spool.shards_) {
-    return Status::Usage("--shards " + std::to_string(options.shards) + " does not match the " +
-                         std::to_string(spool.shards_) + " shards of the spool at " + spool.dir_ +
-                         " (the count is fixed when a spool is created)");
+    // Not an error: --shards sits in the shared config file, and a unit that
+    // refused to start over it would restart forever.
+    spdlog::warn(
+        "Spool {} has {} shards; --shards {} is ignored (it applies only when a spool is "
+        "created)",
+        spool.dir_, spool.shards_, options.shards);
   }
   return spool;
 }

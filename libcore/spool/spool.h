@@ -22,8 +22,8 @@ inline constexpr int kDefaultShards = 10;
 inline constexpr int kMaxShards = 256;
 
 struct OpenOptions {
-  // Shards of a new spool; for an existing spool, 0 accepts its count and any
-  // other value must match it (a usage error otherwise: the count is fixed at init).
+  // Shards of a new spool (0: kDefaultShards). An existing spool keeps the
+  // count it was created with; a different value is logged and ignored.
   int shards = 0;
   // Create the spool when it does not exist (recv does; flush and stat do not).
   bool create = false;

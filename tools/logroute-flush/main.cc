@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "libcore/base/file_util.h"
 #include "libcore/base/logging.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/table_name.h"
@@ -54,6 +55,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--table", o.table, "Insert every row into this table instead of its route's");
   app.add_option("--max-seconds", o.max_seconds,
                  "Start no new segment after this many seconds (0: no bound)")
+      ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   auto* loop =
       app.add_flag("--loop", o.loop, "Repeat passes every --interval seconds until SIGTERM");
@@ -186,19 +188,30 @@ int Loop(const Options& o, bool progress) {
   return 0;
 }
 
+// What the command line parser cannot judge alone, each error blamed on
+// where its value came from. Neither the spool nor the database is touched.
+Status CheckOptions(const Options& o, const config::CommandLine& cli) {
+  if (!o.table.empty()) {
+    LOGROUTE_RETURN_IF_ERROR(cli.Blame("table", chain::ValidateTableName(o.table).Wrap("--table")));
+  }
+  if (!o.password_file.empty() && o.db.starts_with("mysql:")) {
+    LOGROUTE_RETURN_IF_ERROR(cli.Blame("password-file", ReadFile(o.password_file).status()));
+  }
+  return cli.Blame("db", sink::MakeSink(o.db, {.password_file = o.password_file}).status());
+}
+
 int Run(int argc, char** argv) {
   CLI::App app{"Move spooled events into the database, exactly once", "logroute-flush"};
-  config::SetupApp(app, LOGROUTE_VERSION);
+  config::CommandLine cli(app, "logroute-flush");
   Options o;
   DeclareOptions(app, o);
-  if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
   InitLogging("logroute-flush", o.log_level);
-  if (o.table.size() > 0) {
-    if (Status valid = chain::ValidateTableName(o.table); !valid.ok()) {
-      spdlog::error("--table: {}", valid.message());
-      return valid.exit_code();
-    }
+  if (Status valid = CheckOptions(o, cli); !valid.ok()) {
+    spdlog::error("{}", valid.message());
+    return valid.exit_code();
   }
+  if (cli.check_config()) return cli.PrintSettings();
   struct sigaction action = {};
   action.sa_handler = &OnStopSignal;
   ::sigaction(SIGTERM, &action, nullptr);

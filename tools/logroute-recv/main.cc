@@ -12,7 +12,11 @@
 #include "libcore/base/logging.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
+#include "libcore/chain/registry.h"
+#include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
+#include "libcore/http/auth.h"
+#include "libcore/http/listen_address.h"
 #include "libcore/spool/writer.h"
 #include "tools/logroute-recv/http_serve.h"
 #include "tools/logroute-recv/stdin_ingest.h"
@@ -23,7 +27,7 @@ namespace {
 struct Options {
   std::string spool_dir;
   bool stdin_mode = false;
-  std::string listen;
+  std::string listen = http::kDefaultListen;
   int shards = 0;
   std::string fsync = "never";
   chain::ChainConfig chain;
@@ -38,13 +42,17 @@ struct Options {
 void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
   auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
-  app.add_option("--listen", o.listen, "Serve the HTTP API on HOST:PORT ([IPV6]:PORT)")
+  app.add_option("--listen", o.listen,
+                 "Serve the HTTP API on HOST:PORT ([IPV6]:PORT); what recv does without --stdin")
       ->excludes(in)
       ->expected(0, 1)
       ->default_str(http::kDefaultListen);
-  app.add_option("--shards", o.shards, "Shards of a new spool (default 10; fixed once created)")
+  app.add_option("--shards", o.shards,
+                 "Shards of a new spool; an existing spool keeps its own count")
+      ->default_str(std::to_string(spool::kDefaultShards))
       ->check(CLI::Range(1, spool::kMaxShards));
   app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
+      ->capture_default_str()
       ->check(CLI::IsMember({"never", "always"}));
   app.add_option("--route", o.chain.routes, "Route events named NAME to TABLE (repeatable)")
       ->type_name("NAME=TABLE")
@@ -53,6 +61,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
                "Drop the default routes (login=logs, logout=logs)");
   app.add_option("--unrouted", o.chain.unrouted_policy,
                  "What becomes of events no route takes: reject, store or drop")
+      ->capture_default_str()
       ->check(CLI::IsMember({"reject", "store", "drop"}));
   app.add_option("--unrouted-table", o.chain.unrouted_table,
                  "The catch-all table of --unrouted store")
@@ -82,27 +91,53 @@ Status RunStdin(const Options& o, const chain::Chain& chain) {
   return status;
 }
 
+// What the command line parser cannot judge alone, each error blamed on
+// where its value came from.
+Status CheckOptions(const Options& o, const config::CommandLine& cli) {
+  for (const std::string& route : o.chain.routes) {
+    Result<std::unique_ptr<chain::Handler>> handler = chain::NewRouteHandler(route);
+    if (!handler.ok()) {
+      return cli.Blame("route", handler.status().Wrap("--route '" + route + "' (NAME=TABLE)"));
+    }
+  }
+  if (o.chain.unrouted_policy == "store") {
+    LOGROUTE_RETURN_IF_ERROR(
+        cli.Blame("unrouted-table",
+                  chain::ValidateTableName(o.chain.unrouted_table).Wrap("--unrouted-table")));
+  }
+  if (!o.stdin_mode) {
+    LOGROUTE_RETURN_IF_ERROR(
+        cli.Blame("listen", http::ParseListenAddress(o.listen).status().Wrap("--listen")));
+  }
+  if (!o.http.token_file.empty() && !o.stdin_mode && !o.print_chain) {
+    LOGROUTE_RETURN_IF_ERROR(
+        cli.Blame("token-file", http::ReadTokenFile(o.http.token_file).status()));
+  }
+  return Status::Ok();
+}
+
 int Run(int argc, char** argv) {
   CLI::App app{"Receive JSON events into the logroute spool", "logroute-recv"};
-  config::SetupApp(app, LOGROUTE_VERSION);
+  config::CommandLine cli(app, "logroute-recv");
   Options o;
   DeclareOptions(app, o);
-  if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
   InitLogging("logroute-recv", o.log_level);
   if (o.no_default_routes) o.chain.default_routes.clear();
 
+  if (Status valid = CheckOptions(o, cli); !valid.ok()) {
+    spdlog::error("{}", valid.message());
+    return valid.exit_code();
+  }
   Result<chain::Chain> chain = chain::Chain::Build(o.chain);
   if (!chain.ok()) {
     spdlog::error("Invalid handler chain: {}", chain.status().message());
     return chain.status().exit_code();
   }
+  if (cli.check_config()) return cli.PrintSettings();
   if (o.print_chain) {
     for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());
     return 0;
-  }
-  if (!o.stdin_mode && o.listen.empty()) {
-    spdlog::error("Say where events come from: --stdin or --listen HOST:PORT");
-    return static_cast<int>(Code::kUsage);
   }
   if (!o.stdin_mode) {
     const SpoolTarget target{

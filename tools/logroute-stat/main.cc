@@ -77,7 +77,7 @@ int Watch(const spool::Spool& spool, const Options& o) {
 
 int Run(int argc, char** argv) {
   CLI::App app{"Show the backlog of a logroute spool", "logroute-stat"};
-  config::SetupApp(app, LOGROUTE_VERSION);
+  config::CommandLine cli(app, "logroute-stat");
   Options o;
   app.add_option("--spool", o.spool_dir, "Spool directory")->required();
   auto* json = app.add_flag("--json", o.json, "Print JSON (doc/stat-json.md)");
@@ -98,8 +98,9 @@ int Run(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
-  if (std::optional<int> exit_code = config::ParseCommandLine(app, argc, argv)) return *exit_code;
+  if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
   InitLogging("logroute-stat", o.log_level);
+  if (cli.check_config()) return cli.PrintSettings();
   // A redrawn screen in a pipe or a log file is noise: refuse rather than
   // guess. Scripts want the one-shot table, --json or --prometheus.
   if (o.watch_seconds > 0 && ::isatty(STDOUT_FILENO) == 0) {

@@ -28,6 +28,14 @@ Result<std::unique_ptr<Handler>> NewRouteHandler(std::string_view argument) {
   if (equals == std::string_view::npos || equals == 0) {
     return Status::Usage("missing '=' or event name");
   }
+  // Event names may hold anything, but a route's name with a line break or a
+  // tab is a mistake (a CRLF file, a stray paste); it also keeps '\n' free to
+  // separate the routes of LOGROUTE_ROUTE.
+  for (char c : argument.substr(0, equals)) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
+      return Status::Usage("the event name holds a control character (a line break, a tab)");
+    }
+  }
   std::string_view table = argument.substr(equals + 1);
   LOGROUTE_RETURN_IF_ERROR(ValidateTableName(table));
   return std::unique_ptr<Handler>(

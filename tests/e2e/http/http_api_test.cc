@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -123,8 +124,46 @@ TEST_F(HttpApiTest, WrongMethodAnswers405WithAllow) {
 
 TEST_F(HttpApiTest, UnsupportedContentTypeAnswers415) {
   EXPECT_EQ(Post(EventJson(1), "Content-Type: text/plain").status, 415);
-  EXPECT_EQ(Curl({"-d", EventJson(1), server_.url("/api/log")}).status, 415);  // form-urlencoded
+  EXPECT_EQ(Post(EventJson(1), "Content-Type: multipart/mixed; boundary=x").status, 415);
+  EXPECT_EQ(
+      Curl({"-H", "Content-Type:", "--data-binary", EventJson(1), server_.url("/api/log")}).status,
+      415);
   EXPECT_EQ(CountSpoolRecords(Spool()), 0u);
+}
+
+// Drop-in for the original service's clients (Django REST framework's
+// IntegerField and default parsers): integer strings and integral numbers in
+// JSON, and HTML forms, urlencoded or multipart; the answer has integers.
+TEST_F(HttpApiTest, TheOriginalsIntegerStringsAndFormsAnswer201WithIntegers) {
+  CurlResult r = Post(R"({"unix_ts":"1684129671.0","user_id":"42","event_name":"login"})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":42,"event_name":"login"})");
+  r = Post(R"({"unix_ts":1684129671.0,"user_id":43,"event_name":"login"})");
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":43,"event_name":"login"})");
+  // curl -d: application/x-www-form-urlencoded.
+  r = Curl({"-d", "unix_ts=1684129671", "-d", "user_id=44", "-d", "event_name=logout",
+            server_.url("/api/log")});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":44,"event_name":"logout"})");
+  // curl -F: multipart/form-data.
+  r = Curl({"-F", "unix_ts=1684129671.0", "-F", "user_id= 45 ", "-F", "event_name=login",
+            server_.url("/api/log")});
+  EXPECT_EQ(r.status, 201) << r.body;
+  EXPECT_EQ(r.body, R"({"unix_ts":1684129671,"user_id":45,"event_name":"login"})");
+  EXPECT_EQ(CountSpoolRecords(Spool()), 4u);
+
+  r = Post(R"({"unix_ts":"12.5","user_id":true,"event_name":"login"})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(nlohmann::json::parse(r.body),
+            nlohmann::json::parse(R"({"unix_ts":["expected an integer, got the string \"12.5\""],)"
+                                  R"("user_id":["expected an integer, got a boolean"]})"));
+  r = Curl(
+      {"-F", "unix_ts=12.5", "-F", "user_id=1", "-F", "event_name=login", server_.url("/api/log")});
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = Curl({"-d", EventJson(1), server_.url("/api/log")});  // JSON sent as a form by mistake
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(CountSpoolRecords(Spool()), 4u);
 }
 
 TEST_F(HttpApiTest, BodyOverTheLimitAnswers413) {
@@ -278,6 +317,31 @@ TEST(HttpListenTest, TakenPortExits69) {
                               "127.0.0.1:" + std::to_string(first.port())});
   EXPECT_EQ(second.exit_code, 69) << second.err;
   EXPECT_NE(second.err.find("cannot listen"), std::string::npos) << second.err;
+}
+
+// recv(1) and DESIGN: without --stdin or --listen, recv serves 127.0.0.1:8000.
+// Port 8000 of the machine may be taken (by another test run, or a service),
+// so recv runs in a network namespace of its own, where the port is free.
+TEST(HttpListenTest, WithoutStdinOrListenItServes127001Port8000) {
+  ASSERT_EQ(::geteuid(), 0u) << "unshare --net needs root (CI runs as root)";
+  TempDir dir;
+  const std::string script =
+      "ip link set lo up || exit 90\n"
+      "\"$0\" --spool \"$1\" 2>\"$2\" & pid=$!\n"
+      "for i in $(seq 100); do\n"
+      "  curl -s -o /dev/null http://127.0.0.1:8000/healthz && break; sleep 0.1\n"
+      "done\n"
+      "curl -s -w ' status=%{http_code}' -H 'Content-Type: application/json' \\\n"
+      "  --data-binary \"$3\" http://127.0.0.1:8000/api/log\n"
+      "kill -TERM $pid; wait $pid; echo \" exit=$?\"\n";
+  const RunResult r = logroute::testing::Run({"/usr/bin/unshare", "--net", "/bin/sh", "-c", script,
+                                              LOGROUTE_RECV_BIN, dir.Path("spool"),
+                                              dir.Path("recv.log"), EventJson(7)});
+  const std::string log = ReadFileOrDie(dir.Path("recv.log"));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err << log;
+  EXPECT_NE(r.out.find(" status=201 exit=0"), std::string::npos) << r.out << log;
+  EXPECT_NE(log.find("Listening on 127.0.0.1:8000"), std::string::npos) << log;
+  EXPECT_EQ(CountSpoolRecords(dir.Path("spool")), 1u);
 }
 
 TEST(HttpListenTest, BadListenAddressIsAUsageError) {

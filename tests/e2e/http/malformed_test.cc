@@ -43,9 +43,11 @@ std::vector<Case> Cases() {
       {"a string, not an object", Post(R"("login")"), 400},
       {"null", Post("null"), 400},
       {"an array of numbers", Post("[1,2]"), 400},
-      {"user_id as a string", Post(Event("1", R"("2")", R"("login")")), 400},
+      // ("2", 2.0 and 1e3 are integers, as for the original's serializer.)
+      {"user_id as a string that is no integer", Post(Event("1", R"("2.5")", R"("login")")), 400},
+      {"user_id as a boolean", Post(Event("1", "true", R"("login")")), 400},
       {"unix_ts a float", Post(Event("1.5", "2", R"("login")")), 400},
-      {"unix_ts in exponent form", Post(Event("1e3", "2", R"("login")")), 400},
+      {"unix_ts in exponent form, not whole", Post(Event("1e-3", "2", R"("login")")), 400},
       {"user_id past int64", Post(Event("1", "9223372036854775808", R"("login")")), 400},
       {"unix_ts below int64", Post(Event("-9223372036854775809", "2", R"("login")")), 400},
       {"a 400-digit number", Post(Event(std::string(400, '9'), "2", R"("login")")), 400},
@@ -76,7 +78,7 @@ std::vector<Case> Cases() {
       {"no Content-Type",
        "POST /api/log HTTP/1.1\r\nHost: x\r\nContent-Length: " + good_len + "\r\n\r\n" + good, 415},
       {"text/plain", Post(good, "text/plain"), 415},
-      {"form-urlencoded", Post(good, "application/x-www-form-urlencoded"), 415},
+      {"JSON sent as a form", Post(good, "application/x-www-form-urlencoded"), 400},
       // Lengths and framing.
       {"no Content-Length and not chunked", Head("") + good, 411},
       {"Content-Length that is not a number", Head("Content-Length: abc\r\n") + good, 400},

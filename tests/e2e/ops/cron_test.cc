@@ -43,6 +43,7 @@ int ReplaceAll(std::string* text, const std::string& from, const std::string& to
 // The packaged file, pointed at `dir`'s spool, database and lock, run as root.
 std::string CronFileFor(const TempDir& dir) {
   std::string text = ReadFileOrDie(kCronFile);
+  EXPECT_EQ(ReplaceAll(&text, "test -x /usr/bin/logroute-flush", "test -x " + kFlush), 2);
   EXPECT_EQ(ReplaceAll(
                 &text, "/usr/bin/logroute-flush",
                 kFlush + " --spool " + dir.Path("spool") + " --db sqlite:" + dir.Path("events.db")),

@@ -1,8 +1,9 @@
 // The Debian package: `cpack -G DEB` builds logroute_<version>_amd64.deb with
-// computed dependencies, and deb_package_test.sh installs it with dpkg -i,
-// uses it, and purges it. Changes the machine (label `machine`): it needs
-// root and removes what it added (the package, and the logroute user and
-// /var/lib/logroute when they were not there before).
+// computed dependencies and maintainer scripts, and deb_package_test.sh
+// installs it with dpkg -i, uses it, upgrades it to a second build (another
+// version), removes and purges it, checking what the scripts ask of systemd. Changes the machine
+// (label `machine`): it needs root and removes what it added (the package, and the logroute user
+// and /var/lib/logroute when they were not there before).
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -17,11 +18,14 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Builds the package into `dir`; returns its path, or "" on failure.
-std::string BuildPackage(const TempDir& dir) {
-  RunResult r = Exec({"/usr/bin/env", "cpack", "-G", "DEB", "--config",
-                      kBuild + "/CPackConfig.cmake", "-B", dir.path()},
-                     Clean());
+// Builds the package into `dir`; returns its path, or "" on failure. A
+// `version` other than "" overrides the project's, for an upgrade to test.
+std::string BuildPackage(const TempDir& dir, const std::string& version = "") {
+  std::vector<std::string> argv = {"/usr/bin/env", "cpack",    "-G",
+                                   "DEB",          "--config", kBuild + "/CPackConfig.cmake",
+                                   "-B",           dir.path()};
+  if (!version.empty()) argv.insert(argv.end(), {"-D", "CPACK_PACKAGE_VERSION=" + version});
+  RunResult r = Exec(argv, Clean());
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   for (const auto& entry : fs::directory_iterator(dir.path())) {
     if (entry.path().extension() == ".deb") return entry.path().string();
@@ -30,7 +34,7 @@ std::string BuildPackage(const TempDir& dir) {
   return "";
 }
 
-TEST(DebPackageTest, CpackBuildsItWithComputedDependencies) {
+TEST(DebPackageTest, CpackBuildsItWithComputedDependenciesAndScripts) {
   TempDir dir;
   const std::string deb = BuildPackage(dir);
   ASSERT_FALSE(deb.empty());
@@ -53,9 +57,20 @@ TEST(DebPackageTest, CpackBuildsItWithComputedDependencies) {
         "./etc/logroute/logroute.conf", "./usr/share/doc/logroute/examples/logroute.conf"}) {
     EXPECT_NE(files.out.find(std::string(path) + "\n"), std::string::npos) << path;
   }
+  // The maintainer scripts, executable.
+  RunResult listing =
+      Exec({"/bin/bash", "-c", "set -o pipefail; dpkg-deb --ctrl-tarfile \"$0\" | tar -tvf -", deb},
+           Clean());
+  ASSERT_EQ(listing.exit_code, 0) << listing.err;
+  for (const char* script : {"./prerm", "./postinst", "./postrm"}) {
+    const size_t at = listing.out.find(std::string(" ") + script + "\n");
+    ASSERT_NE(at, std::string::npos) << script << " is missing:\n" << listing.out;
+    const size_t line = listing.out.rfind('\n', at) + 1;  // npos + 1 == 0 on the first line
+    EXPECT_EQ(listing.out.substr(line, 10), "-rwxr-xr-x") << listing.out;
+  }
 }
 
-TEST(DebPackageTest, InstallsRunsAndPurgesWithDpkg) {
+TEST(DebPackageTest, InstallsUpgradesRemovesAndPurgesWithDpkg) {
   ASSERT_EQ(::geteuid(), 0u) << "dpkg -i needs root (CI runs as root)";
   ASSERT_TRUE(HaveCommand("unshare") && HaveCommand("runuser") && HaveCommand("man"));
   ASSERT_NE(
@@ -63,9 +78,12 @@ TEST(DebPackageTest, InstallsRunsAndPurgesWithDpkg) {
           .exit_code,
       0)
       << "a logroute package is already installed on this machine; the test leaves it alone";
-  TempDir dir;
+  TempDir dir, newer_dir;
   const std::string deb = BuildPackage(dir);
   ASSERT_FALSE(deb.empty());
+  const std::string newer_deb = BuildPackage(newer_dir, "0.1.99");
+  ASSERT_FALSE(newer_deb.empty());
+  EXPECT_NE(newer_deb.find("logroute_0.1.99_"), std::string::npos) << newer_deb;
 
   const bool had_user = Sh("getent passwd logroute >/dev/null", Clean()).exit_code == 0;
   const bool had_group = Sh("getent group logroute >/dev/null", Clean()).exit_code == 0;
@@ -76,7 +94,7 @@ TEST(DebPackageTest, InstallsRunsAndPurgesWithDpkg) {
   fs::create_directories("/etc/cron.d");
 
   RunResult r = Exec({"/usr/bin/env", "unshare", "--mount", "--propagation", "private", "bash",
-                      kSource + "/tests/e2e/ops/deb_package_test.sh", deb},
+                      kSource + "/tests/e2e/ops/deb_package_test.sh", deb, newer_deb},
                      Clean());
 
   if (!had_user) Sh("userdel logroute 2>/dev/null", Clean());
@@ -87,10 +105,15 @@ TEST(DebPackageTest, InstallsRunsAndPurgesWithDpkg) {
   if (!had_cron_d) fs::remove("/etc/cron.d", ignored);
 
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
-  for (const char* check :
-       {"ok: logroute-recv --version runs from the package",
-        "ok: man -w logroute-recv finds the installed page",
-        "ok: flush loads it with the packaged config", "ok: purge removes the binaries"}) {
+  for (const char* check : {"ok: logroute-recv --version runs from the package",
+                            "ok: man -w logroute-recv finds the installed page",
+                            "ok: flush loads it with the packaged config",
+                            "ok: install: nothing is started before the operator sets the database",
+                            "ok: upgrade: the running units are restarted, the others left alone",
+                            "ok: remove: recv, the timer and a flush in progress are stopped",
+                            "ok: purge: the units' enablement state is forgotten",
+                            "ok: no systemd: nothing is started, stopped or reloaded",
+                            "ok: purge removes the binaries"}) {
     EXPECT_NE(r.out.find(check), std::string::npos) << check << "\n" << r.out << r.err;
   }
   EXPECT_NE(

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <regex>
 #include <sstream>
 
@@ -69,6 +70,25 @@ std::set<std::string> HelpOptions(const std::string& tool) {
     if (std::regex_search(line, m, kOptionLine)) names.insert(m[1]);
   }
   return names;
+}
+
+std::map<std::string, std::string> HelpDefaults(const std::string& tool) {
+  RunResult r = Run({tool, "--help"}, Clean());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, std::string> defaults;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("  --", 0) != 0) continue;
+    const size_t name_end = std::min(line.find(' ', 4), line.size());
+    const std::string name = line.substr(4, name_end - 4);
+    // The type column ends at the padding before the description, or at "Excludes".
+    std::string type = line.substr(std::min(name_end + 1, line.size()));
+    type = type.substr(0, std::min(type.find("  "), type.find(" Excludes")));
+    const size_t equals = type.rfind('=');
+    if (equals == std::string::npos || type.find(' ', equals) != std::string::npos) continue;
+    defaults[name] = type.substr(equals + 1);  // not NAME=TABLE, a type name
+  }
+  return defaults;
 }
 
 std::string RunOnTerminal(const std::vector<std::string>& argv, int* status) {

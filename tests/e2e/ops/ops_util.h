@@ -2,6 +2,7 @@
 // events, and where the built tools and the sources are.
 #pragma once
 
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -44,6 +45,10 @@ void SpoolEvents(const std::string& spool, int count, int shards = 3);
 
 // The long option names (without "--") that a tool's --help lists.
 std::set<std::string> HelpOptions(const std::string& tool);
+
+// The defaults that a tool's --help shows ("--threads INT:INT in [1 - 256]=2"),
+// by long option name; options without one are left out.
+std::map<std::string, std::string> HelpDefaults(const std::string& tool);
 
 // Runs argv[0] (a path) with standard output and error on a new
 // pseudo-terminal, to completion; returns what it wrote there, and its exit

@@ -116,11 +116,12 @@ class RecvTest : public ::testing::Test {
 
 TEST_F(RecvTest, GoodLinesAreSpooledBadLinesReportedAndCounted) {
   const std::string input =
-      Event(1) + "\n" + R"({"unix_ts":1,"user_id":"2","event_name":"login"})" + "\n" +
+      Event(1) + "\n" + R"({"unix_ts":1,"user_id":"two","event_name":"login"})" + "\n" +
       Event(3, "logout") + "\n" + Event(4, "signup") + "\n" + "not json\n" + Event(6) + "\n";
   RunResult r = Recv({}, input);
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(Contains(r.err, "line 2: user_id: expected an integer, got a string")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "line 2: user_id: expected an integer, got the string \"two\""))
+      << r.err;
   EXPECT_TRUE(Contains(r.err, "line 4: event_name: no route for")) << r.err;
   EXPECT_TRUE(Contains(r.err, "signup")) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 5: invalid JSON")) << r.err;
@@ -215,15 +216,22 @@ TEST_F(RecvTest, FsyncAlwaysWorks) {
   EXPECT_EQ(Recv({"--fsync", "sometimes"}, "").exit_code, 64);
 }
 
-TEST_F(RecvTest, ShardMismatchOnAnExistingSpoolIsAUsageError) {
+// recv(1): an existing spool keeps its shard count; another --shards is
+// ignored with a warning (not refused: it may sit in the shared config file).
+TEST_F(RecvTest, ShardMismatchOnAnExistingSpoolIsIgnoredWithAWarning) {
   ASSERT_EQ(Recv({"--shards", "3"}, Event(1) + "\n").exit_code, 0);
   RunResult r = Recv({"--shards", "4"}, Event(2) + "\n");
-  EXPECT_EQ(r.exit_code, 64) << r.err;
-  EXPECT_TRUE(Contains(r.err, "--shards 4 does not match the 3 shards")) << r.err;
-  EXPECT_EQ(SpoolRows(Spool()).size(), 1u);
-  EXPECT_EQ(Recv({"--shards", "3"}, Event(3) + "\n").exit_code, 0);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Contains(r.err, "has 3 shards; --shards 4 is ignored")) << r.err;
+  EXPECT_EQ(SpoolRows(Spool()).size(), 2u);
+  Result<spool::Spool> spool = spool::Spool::Open(Spool(), {});
+  ASSERT_TRUE(spool.ok());
+  EXPECT_EQ(spool->shards(), 3);
+  RunResult same = Recv({"--shards", "3"}, Event(3) + "\n");
+  EXPECT_EQ(same.exit_code, 0);
+  EXPECT_FALSE(Contains(same.err, "is ignored")) << same.err;
   EXPECT_EQ(Recv({}, Event(4) + "\n").exit_code, 0);
-  EXPECT_EQ(SpoolRows(Spool()).size(), 3u);
+  EXPECT_EQ(SpoolRows(Spool()).size(), 4u);
 }
 
 TEST_F(RecvTest, UnroutedStoreAndDrop) {
@@ -274,10 +282,11 @@ TEST_F(RecvTest, PrintChain) {
   EXPECT_EQ(r.out, "route login -> logs\nroute logout -> logs\nunrouted reject\n");
 }
 
-TEST_F(RecvTest, NoInputModeIsAUsageError) {
-  RunResult r = RecvRaw({"--spool", Spool()});
+// Without --stdin, recv serves HTTP (tests/e2e/http: HttpListenTest).
+TEST_F(RecvTest, SpoolIsRequired) {
+  RunResult r = RecvRaw({"--stdin"});
   EXPECT_EQ(r.exit_code, 64) << r.err;
-  EXPECT_EQ(RecvRaw({"--stdin"}).exit_code, 64);  // --spool is required
+  EXPECT_TRUE(Contains(r.err, "--spool is required")) << r.err;
 }
 
 // Precedence: flag > LOGROUTE_* environment > config file > default.
@@ -316,15 +325,17 @@ TEST_F(RecvTest, OptionsFromEnvironmentAndConfigFile) {
   ASSERT_TRUE(spool.ok());
   EXPECT_EQ(spool->shards(), 2);  // from the file
   EXPECT_EQ(ByUser(SpoolRows(Spool())).at(2).table, "accounts");
-  // The environment's shard count beats the file's: a mismatch now.
+  // The environment's shard count beats the file's; an existing spool keeps
+  // its own count, and a warning names both.
   RunResult env_shards = RecvRaw({"--stdin", "--spool", Spool(), "--config", config},
                                  {"LOGROUTE_SHARDS=5"}, Event(4) + "\n");
-  EXPECT_EQ(env_shards.exit_code, 64) << env_shards.err;
-  EXPECT_TRUE(Contains(env_shards.err, "--shards 5 does not match")) << env_shards.err;
+  EXPECT_EQ(env_shards.exit_code, 0) << env_shards.err;
+  EXPECT_TRUE(Contains(env_shards.err, "has 2 shards; --shards 5 is ignored")) << env_shards.err;
   // ...and the flag beats the environment.
   RunResult flag_shards = RecvRaw({"--stdin", "--spool", Spool(), "--shards", "2"},
                                   {"LOGROUTE_SHARDS=5"}, Event(5) + "\n");
   EXPECT_EQ(flag_shards.exit_code, 0) << flag_shards.err;
+  EXPECT_FALSE(Contains(flag_shards.err, "is ignored")) << flag_shards.err;
 }
 
 TEST_F(RecvTest, StatJsonAfterARun) {

@@ -17,9 +17,10 @@ class LogApiTest : public ::testing::Test {
     return std::move(chain::Chain::Build(config).value());
   }
 
-  ApiOutcome Judge(const std::string& body, BodyKind kind = BodyKind::kJson) {
+  ApiOutcome Judge(const std::string& body, BodyKind kind = BodyKind::kJson,
+                   std::string boundary = "") {
     ApiOutcome out;
-    api_.Judge(kind, body, &records_, &out);
+    api_.Judge({kind, std::move(boundary)}, body, &records_, &out);
     return out;
   }
 
@@ -90,6 +91,42 @@ TEST_F(LogApiTest, EmptyBodyIs400) {
   EXPECT_EQ(Judge("\n\n", BodyKind::kNdjson).status, 400u);
 }
 
+// The original service's clients may post HTML forms: the echo is the same
+// JSON event, with integers.
+TEST_F(LogApiTest, UrlEncodedFormIs201WithTheEventAsJson) {
+  const ApiOutcome out =
+      Judge("unix_ts=1684129671.0&user_id=+5&event_name=login", BodyKind::kUrlEncoded);
+  EXPECT_EQ(out.status, 201u) << out.body;
+  EXPECT_EQ(out.body, R"({"unix_ts":1684129671,"user_id":5,"event_name":"login"})");
+  EXPECT_EQ(out.records, 1u);
+}
+
+TEST_F(LogApiTest, MultipartFormIs201WithTheEventAsJson) {
+  const std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"unix_ts\"\r\n\r\n1684129671\r\n"
+      "--b\r\nContent-Disposition: form-data; name=\"user_id\"\r\n\r\n7\r\n"
+      "--b\r\nContent-Disposition: form-data; name=\"event_name\"\r\n\r\nlogout\r\n--b--\r\n";
+  const ApiOutcome out = Judge(body, BodyKind::kMultipart, "b");
+  EXPECT_EQ(out.status, 201u) << out.body;
+  EXPECT_EQ(out.body, R"({"unix_ts":1684129671,"user_id":7,"event_name":"logout"})");
+}
+
+TEST_F(LogApiTest, BadFormsAre400AndStoreNothing) {
+  ApiOutcome out = Judge("unix_ts=12.5&user_id=true&event_name=login", BodyKind::kUrlEncoded);
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(out.body, R"({"unix_ts":["expected an integer, got the string \"12.5\""],)"
+                      R"("user_id":["expected an integer, got the string \"true\""]})");
+  out = Judge("--b\r\nno headers", BodyKind::kMultipart, "b");
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(out.body, R"({"non_field_errors":["part 1 has no blank line after its headers"]})");
+  out = Judge("", BodyKind::kUrlEncoded);
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(nlohmann::json::parse(out.body).size(), 3u) << out.body;  // three fields required
+  out = Judge("unix_ts=1&user_id=1&event_name=nowhere", BodyKind::kUrlEncoded);
+  EXPECT_EQ(out.status, 422u);
+  EXPECT_TRUE(records_.empty());
+}
+
 TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   chain::ChainConfig config;
   config.unrouted_policy = "drop";
@@ -98,7 +135,7 @@ TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   const LogApi api(chain, metrics, Env::Default());
   std::string records;
   ApiOutcome out;
-  api.Judge(BodyKind::kJson, R"({"unix_ts":1,"user_id":1,"event_name":"x"})", &records, &out);
+  api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"x"})", &records, &out);
   EXPECT_EQ(out.status, 202u);
   EXPECT_EQ(out.body, R"({"accepted":0,"dropped":1})");
   EXPECT_TRUE(records.empty());
@@ -115,13 +152,27 @@ TEST(StoreFailedTest, FullDiskIs507OtherErrorsAre503) {
   EXPECT_EQ(out.status, 503u);
 }
 
-TEST(BodyKindOfTest, MediaTypes) {
-  EXPECT_EQ(BodyKindOf("application/json"), BodyKind::kJson);
-  EXPECT_EQ(BodyKindOf("Application/JSON; charset=utf-8"), BodyKind::kJson);
-  EXPECT_EQ(BodyKindOf("application/x-ndjson"), BodyKind::kNdjson);
-  EXPECT_EQ(BodyKindOf(""), std::nullopt);
-  EXPECT_EQ(BodyKindOf("text/plain"), std::nullopt);
-  EXPECT_EQ(BodyKindOf("application/jsonx"), std::nullopt);
+std::optional<BodyKind> KindOf(std::string_view content_type) {
+  std::optional<BodyType> type = BodyTypeOf(content_type);
+  return type ? std::optional<BodyKind>(type->kind) : std::nullopt;
+}
+
+TEST(BodyTypeOfTest, MediaTypes) {
+  EXPECT_EQ(KindOf("application/json"), BodyKind::kJson);
+  EXPECT_EQ(KindOf("Application/JSON; charset=utf-8"), BodyKind::kJson);
+  EXPECT_EQ(KindOf("application/x-ndjson"), BodyKind::kNdjson);
+  EXPECT_EQ(KindOf("application/x-www-form-urlencoded; charset=UTF-8"), BodyKind::kUrlEncoded);
+  EXPECT_EQ(KindOf("multipart/form-data; boundary=x"), BodyKind::kMultipart);
+  EXPECT_EQ(KindOf(""), std::nullopt);
+  EXPECT_EQ(KindOf("text/plain"), std::nullopt);
+  EXPECT_EQ(KindOf("application/jsonx"), std::nullopt);
+  EXPECT_EQ(KindOf("multipart/mixed; boundary=x"), std::nullopt);
+}
+
+TEST(BodyTypeOfTest, MultipartBoundary) {
+  EXPECT_EQ(BodyTypeOf("multipart/form-data; boundary=abc")->boundary, "abc");
+  EXPECT_EQ(BodyTypeOf("multipart/form-data;charset=utf-8;Boundary=\"a;b c\"")->boundary, "a;b c");
+  EXPECT_EQ(BodyTypeOf("multipart/form-data")->boundary, "");
 }
 
 }  // namespace
