@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
 #include <random>
 #include <thread>
 
@@ -55,7 +56,19 @@ TEST_P(FlushCrash, SigkillAtRandomMomentsLosesAndDuplicatesNothing) {
       if (Recv(spool, events, kRecvArgs) == events.size()) accepted.Add(events);
     }
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // a first backlog
+  // A first backlog: the spool exists (recv created it) and holds events. On
+  // a loaded machine the first recv may take a while to get there.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!std::filesystem::exists(spool + "/spool.id") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!std::filesystem::exists(spool + "/spool.id")) {
+    stop.store(true);
+    feeder.join();  // before returning: a joinable thread would terminate the test
+    FAIL() << "recv created no spool in 60 s";
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
 
   int killed = 0, finished = 0, already_committed = 0;
   std::uniform_int_distribution<int> delay_ms(0, kMaxKillDelayMs);
