@@ -20,10 +20,10 @@
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
+#include "libcore/flush/flush_pass.h"
+#include "libcore/flush/new_identity.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
-#include "tools/logroute-flush/flush_pass.h"
-#include "tools/logroute-flush/new_identity.h"
 
 namespace logroute::flush {
 namespace {

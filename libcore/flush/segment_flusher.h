@@ -8,9 +8,9 @@
 #include <utility>
 #include <vector>
 
+#include "libcore/flush/flush_pass.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
-#include "tools/logroute-flush/flush_pass.h"
 
 namespace logroute::flush {
 

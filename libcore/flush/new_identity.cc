@@ -1,4 +1,4 @@
-#include "tools/logroute-flush/new_identity.h"
+#include "libcore/flush/new_identity.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,9 +9,9 @@
 
 #include "libcore/base/file_lock.h"
 #include "libcore/base/file_util.h"
+#include "libcore/flush/segment_flusher.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/shard.h"
-#include "tools/logroute-flush/segment_flusher.h"
 
 namespace logroute::flush {
 namespace {

@@ -1,4 +1,4 @@
-#include "tools/logroute-flush/segment_flusher.h"
+#include "libcore/flush/segment_flusher.h"
 
 #include <unistd.h>
 
