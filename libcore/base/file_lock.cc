@@ -1,36 +1,27 @@
 #include "libcore/base/file_lock.h"
 
-#include <sys/file.h>
-
-#include <cerrno>
-
 namespace logroute {
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {
   if (this != &other) {
     Unlock();
-    fd_ = std::exchange(other.fd_, -1);
+    file_ = std::exchange(other.file_, nullptr);
   }
   return *this;
 }
 
-Result<FileLock> FileLock::Acquire(int fd) {
-  while (::flock(fd, LOCK_EX) != 0) {
-    if (errno != EINTR) return ErrnoStatus("cannot lock", errno);
-  }
-  return FileLock(fd);
+Result<FileLock> FileLock::Acquire(File& file) {
+  LOGROUTE_RETURN_IF_ERROR(file.Lock());
+  return FileLock(&file);
 }
 
-Result<FileLock> FileLock::TryAcquire(int fd) {
-  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    if (errno == EWOULDBLOCK) return FileLock();
-    if (errno != EINTR) return ErrnoStatus("cannot lock", errno);
-  }
-  return FileLock(fd);
+Result<FileLock> FileLock::TryAcquire(File& file) {
+  LOGROUTE_ASSIGN_OR_RETURN(bool taken, file.TryLock());
+  return taken ? FileLock(&file) : FileLock();
 }
 
 void FileLock::Unlock() {
-  if (fd_ >= 0) ::flock(std::exchange(fd_, -1), LOCK_UN);
+  if (file_ != nullptr) std::exchange(file_, nullptr)->Unlock();
 }
 
 }  // namespace logroute

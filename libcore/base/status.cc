@@ -29,6 +29,8 @@ Status ErrnoStatus(std::string_view what, int err) {
     case EPERM:
     case EROFS:
       return Status::NoPermission(std::move(message));
+    case ENOENT:
+      return Status::NotFound(std::move(message));
     default:
       return Status::IoError(std::move(message));
   }

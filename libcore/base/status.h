@@ -21,6 +21,7 @@ enum class Code : int {
   kOk = 0,
   kUsage = 64,         // bad command line or configuration
   kDataError = 65,     // input data was incorrect
+  kNotFound = 66,      // a file that should be there is not (EX_NOINPUT)
   kNoHost = 68,        // a host name that does not resolve (a mistyped --db)
   kUnavailable = 69,   // a service (database, port) refused us for good
   kInternal = 70,      // a bug: an invariant did not hold
@@ -41,6 +42,7 @@ class [[nodiscard]] Status {
   static Status Ok() { return {}; }
   static Status Usage(std::string m) { return {Code::kUsage, std::move(m)}; }
   static Status DataError(std::string m) { return {Code::kDataError, std::move(m)}; }
+  static Status NotFound(std::string m) { return {Code::kNotFound, std::move(m)}; }
   static Status NoHost(std::string m) { return {Code::kNoHost, std::move(m)}; }
   static Status Unavailable(std::string m) { return {Code::kUnavailable, std::move(m)}; }
   static Status Internal(std::string m) { return {Code::kInternal, std::move(m)}; }

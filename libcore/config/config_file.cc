@@ -210,7 +210,7 @@ Result<std::vector<ConfigEntry>> ParseConfigText(std::string_view text, const st
 }
 
 Result<std::vector<ConfigEntry>> ReadConfigFile(const std::string& path) {
-  Result<std::string> text = ReadFile(path);
+  Result<std::string> text = ReadFile(*Env::Default(), path);
   if (!text.ok()) {
     return Status::Usage("cannot read the config file: " + text.status().message());
   }

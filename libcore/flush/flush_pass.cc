@@ -1,17 +1,11 @@
 #include "libcore/flush/flush_pass.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
 #include "libcore/base/file_lock.h"
-#include "libcore/base/file_util.h"
 #include "libcore/flush/segment_flusher.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/shard.h"
@@ -32,9 +26,8 @@ uint64_t SealedBytes(const spool::Spool& spool) {
     Result<std::vector<uint64_t>> segments = spool::ListSegments(spool, shard);
     if (!segments.ok()) continue;
     for (uint64_t seq : *segments) {
-      struct stat st;
-      if (::stat(spool.SegmentPath(shard, seq).c_str(), &st) == 0)
-        bytes += static_cast<uint64_t>(st.st_size);
+      Result<std::optional<FileInfo>> info = spool.env().Stat(spool.SegmentPath(shard, seq));
+      if (info.ok() && *info) bytes += (*info)->size;
     }
   }
   return bytes;
@@ -62,10 +55,10 @@ class Pass {
     }
     LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> highest,
                               sink_.HighestCommitted(spool_.id(), spool_.shards()));
-    // A rotating start, so that a pass cut short by --max-seconds does not
-    // always favour the same shards.
-    const int first =
-        static_cast<int>(std::random_device{}() % static_cast<unsigned>(spool_.shards()));
+    // A rotating start (by process id, so that a test's Env repeats it), so
+    // that a pass cut short by --max-seconds does not always favour the same shards.
+    const int first = static_cast<int>(static_cast<uint64_t>(spool_.env().ProcessId()) %
+                                       static_cast<uint64_t>(spool_.shards()));
     std::vector<bool> refused(static_cast<size_t>(spool_.shards()), false);
     for (int i = 0; i < spool_.shards(); ++i) {
       const int shard = (first + i) % spool_.shards();
@@ -106,7 +99,7 @@ class Pass {
     // A segment recv sealed may not have a durable name yet. Were its rows
     // committed and the machine then crashed, `active` could come back with
     // them and be flushed a second time: make the names durable first.
-    if (Status synced = SyncDir(spool_.ShardDir(shard)); !synced.ok()) {
+    if (Status synced = spool_.env().SyncDir(spool_.ShardDir(shard)); !synced.ok()) {
       stats_->FailShard(spool_.ShardName(shard), synced);
       return Status::Ok();
     }
@@ -126,7 +119,7 @@ class Pass {
       }
     }
     if (removed_any) {
-      if (Status synced = SyncDir(spool_.ShardDir(shard)); !synced.ok()) {
+      if (Status synced = spool_.env().SyncDir(spool_.ShardDir(shard)); !synced.ok()) {
         stats_->FailShard(spool_.ShardName(shard), synced);
       }
     }
@@ -137,15 +130,14 @@ class Pass {
   // false when it stays (held by another flusher, or failed: counted). An
   // error only when the pass must stop.
   Result<bool> FlushSegment(int shard, uint64_t seq) {
-    const std::string path = spool_.SegmentPath(shard, seq);
     const std::string name = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
-    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!fd.valid()) {
-      if (errno == ENOENT) return false;  // another flusher finished it
-      stats_->FailSegment(name, ErrnoStatus("cannot open " + path, errno));
+    Result<std::unique_ptr<File>> file = spool_.env().Open(spool_.SegmentPath(shard, seq), {});
+    if (!file.ok()) {
+      if (file.status().code() == Code::kNotFound) return false;  // another flusher finished it
+      stats_->FailSegment(name, file.status());
       return false;
     }
-    Result<FileLock> lock = FileLock::TryAcquire(fd.get());
+    Result<FileLock> lock = FileLock::TryAcquire(**file);
     if (!lock.ok()) {
       stats_->FailSegment(name, lock.status());
       return false;
@@ -154,12 +146,12 @@ class Pass {
       ++stats_->skipped_locked;
       return false;
     }
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0 || st.st_nlink == 0) return false;  // unlinked while we waited
+    Result<FileInfo> info = (*file)->Stat();
+    if (!info.ok() || info->links == 0) return false;  // unlinked while we waited
     Status status;
     for (int attempt = 1; attempt <= kAttemptsPerSegment; ++attempt) {
       SegmentFlusher flusher(spool_, sink_, options_, stats_);
-      status = flusher.Flush(shard, seq, fd.get());
+      status = flusher.Flush(shard, seq, **file);
       if (status.ok()) return true;
       if (!status.retryable() || attempt == kAttemptsPerSegment) break;
       // The connection may be what failed: a new one, or the pass is over.

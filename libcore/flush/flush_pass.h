@@ -44,9 +44,9 @@ struct FlushStats {
   uint64_t rows = 0;
   uint64_t rejected = 0;  // records sent to rejects/
   std::vector<std::pair<std::string, uint64_t>> per_table;
-  uint64_t failed_shards = 0;      // not sealed, or refused as a copy: their `active` waits
-  uint64_t failed_segments = 0;    // kept on disk after an error
-  bool permanent_failure = false;  // one of the failures is not cured by a retry
+  uint64_t failed_shards = 0;        // not sealed, or refused as a copy: their `active` waits
+  uint64_t failed_segments = 0;      // kept on disk after an error
+  bool permanent_failure = false;    // one of the failures is not cured by a retry
   // Tables that could not take rows this pass, and why: their rows were rejected.
   std::map<std::string, std::string, std::less<>> refused_tables;
   double seconds = 0;

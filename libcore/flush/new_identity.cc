@@ -1,14 +1,10 @@
 #include "libcore/flush/new_identity.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <vector>
 
 #include <spdlog/spdlog.h>
 
 #include "libcore/base/file_lock.h"
-#include "libcore/base/file_util.h"
 #include "libcore/flush/segment_flusher.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/shard.h"
@@ -20,8 +16,8 @@ namespace {
 Status SettleSegment(const spool::Spool& spool, sink::Sink& sink, int shard, uint64_t seq,
                      NewIdentityStats* stats) {
   const std::string path = spool.SegmentPath(shard, seq);
-  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(path, O_RDONLY));
-  LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(fd.get()));
+  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> segment, spool.env().Open(path, {}));
+  LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(*segment));
   if (!lock.held()) {
     return Status::TempFail(path +
                             " is held by a flusher: stop flush on this spool, then run "
@@ -30,9 +26,9 @@ Status SettleSegment(const spool::Spool& spool, sink::Sink& sink, int shard, uin
   LOGROUTE_ASSIGN_OR_RETURN(std::optional<sink::LedgerEntry> committed,
                             sink.LookUp({spool.id(), shard, seq}));
   if (committed) {
-    LOGROUTE_ASSIGN_OR_RETURN(SegmentDigest digest, DigestSegment(fd.get(), path));
+    LOGROUTE_ASSIGN_OR_RETURN(SegmentDigest digest, DigestSegment(*segment));
     if (digest.Matches(*committed)) {
-      if (::unlink(path.c_str()) != 0) return ErrnoStatus("cannot remove " + path, errno);
+      LOGROUTE_RETURN_IF_ERROR(spool.env().Unlink(path));
       ++stats->removed;
       return Status::Ok();
     }
@@ -59,7 +55,7 @@ Status GiveNewIdentity(const spool::Spool& spool, sink::Sink& sink, NewIdentityS
     for (uint64_t seq : segments) {
       LOGROUTE_RETURN_IF_ERROR(SettleSegment(spool, sink, shard, seq, stats));
     }
-    if (!segments.empty()) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
+    if (!segments.empty()) LOGROUTE_RETURN_IF_ERROR(spool.env().SyncDir(spool.ShardDir(shard)));
   }
   LOGROUTE_ASSIGN_OR_RETURN(spool::Spool renamed, spool.WithNewIdentity());
   stats->new_id = renamed.id();

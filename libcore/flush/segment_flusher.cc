@@ -1,7 +1,5 @@
 #include "libcore/flush/segment_flusher.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <span>
@@ -9,7 +7,6 @@
 #include <spdlog/spdlog.h>
 
 #include "libcore/base/crc32c.h"
-#include "libcore/base/file_util.h"
 #include "libcore/chain/table_name.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/record.h"
@@ -33,9 +30,9 @@ void SegmentDigest::Add(std::string_view line, bool complete) {
   if (complete) checksum = Crc32cExtend(checksum, "\n");
 }
 
-Result<SegmentDigest> DigestSegment(int fd, const std::string& path) {
-  if (::lseek(fd, 0, SEEK_SET) != 0) return ErrnoStatus("cannot rewind " + path, errno);
-  spool::LineReader reader(fd, path);
+Result<SegmentDigest> DigestSegment(File& segment) {
+  LOGROUTE_RETURN_IF_ERROR(segment.Rewind());
+  spool::LineReader reader(segment, segment.path());
   SegmentDigest digest;
   std::string_view line;
   bool complete;
@@ -90,16 +87,15 @@ SegmentFlusher::SegmentFlusher(const spool::Spool& spool, sink::Sink& sink,
 
 SegmentFlusher::~SegmentFlusher() = default;
 
-Status SegmentFlusher::Flush(int shard, uint64_t seq, int fd) {
-  const std::string path = spool_.SegmentPath(shard, seq);
+Status SegmentFlusher::Flush(int shard, uint64_t seq, File& segment) {
   source_ = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
   key_ = {spool_.id(), shard, seq};
 
   // DDL commits implicitly in MySQL, so every table is made ready before the transaction.
-  LOGROUTE_RETURN_IF_ERROR(EnsureTables(fd, path));
+  LOGROUTE_RETURN_IF_ERROR(EnsureTables(segment));
   LOGROUTE_ASSIGN_OR_RETURN(sink::LedgerClaim claim, sink_.Begin(key_));
-  if (!claim.ours()) return Settle(fd, path, claim.committed, nullptr);
-  Status streamed = Stream(fd, path);
+  if (!claim.ours()) return Settle(segment, claim.committed, nullptr);
+  Status streamed = Stream(segment);
   if (!streamed.ok()) {
     sink_.Rollback();
     return streamed;
@@ -108,7 +104,15 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, int fd) {
   if (rejects_.empty()) {
     // An earlier attempt may have written one and then failed to commit; this
     // attempt rejected nothing (the table was fixed meanwhile), so it goes.
-    ::unlink((spool_.RejectsDir() + "/" + rejects_stem + ".rej").c_str());
+    const std::string stale = spool_.RejectsDir() + "/" + rejects_stem + ".rej";
+    Result<std::optional<FileInfo>> there = spool_.env().Stat(stale);
+    Status removed = !there.ok()          ? there.status()
+                     : there->has_value() ? spool_.env().Unlink(stale)
+                                          : Status::Ok();
+    if (!removed.ok()) {
+      sink_.Rollback();
+      return removed;
+    }
   } else {
     // Before the commit: a crash after it must not lose the reasons. A retry
     // rewrites the same file, so it never holds an entry twice.
@@ -122,29 +126,29 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, int fd) {
   }
   const sink::LedgerEntry entry{rows_, rejected_, digest_.checksum};
   LOGROUTE_ASSIGN_OR_RETURN(claim, sink_.Commit(key_, entry));
-  if (!claim.ours()) return Settle(fd, path, claim.committed, &digest_);
+  if (!claim.ours()) return Settle(segment, claim.committed, &digest_);
   ++stats_->segments;
   stats_->rows += rows_;
   stats_->rejected += rejected_;
   for (const auto& [table, rows] : table_rows_) stats_->AddTableRows(table, rows);
-  return Unlink(path);
+  return Unlink(segment);
 }
 
 // The ledger holds the key already. The very same segment (a crash between
 // commit and unlink, a concurrent flusher, a segment both copies of a spool
 // hold) is removed; any other is kept, and the operator told why and what to do.
-Status SegmentFlusher::Settle(int fd, const std::string& path, const sink::LedgerEntry& committed,
+Status SegmentFlusher::Settle(File& segment, const sink::LedgerEntry& committed,
                               const SegmentDigest* ours) {
   SegmentDigest digest;
   if (ours != nullptr) {
     digest = *ours;
   } else {
-    LOGROUTE_ASSIGN_OR_RETURN(digest, DigestSegment(fd, path));
+    LOGROUTE_ASSIGN_OR_RETURN(digest, DigestSegment(segment));
   }
   if (digest.Matches(committed)) {
     spdlog::info("Segment already committed, removing it: {}", source_);
     ++stats_->already_committed;
-    return Unlink(path);
+    return Unlink(segment);
   }
   return Status::DataError(
       source_ + ": the ledger already holds its key (spool " + key_.spool_id + ", shard " +
@@ -157,9 +161,10 @@ Status SegmentFlusher::Settle(int fd, const std::string& path, const sink::Ledge
       spool_.dir() + " --db " + sink_.Describe() + " --new-spool-id (doc/operations.md)");
 }
 
-Status SegmentFlusher::EnsureTables(int fd, const std::string& path) {
+Status SegmentFlusher::EnsureTables(File& segment) {
   if (!options_.table_override.empty()) return Status::Ok();  // checked once per pass
-  spool::LineReader reader(fd, path);
+  LOGROUTE_RETURN_IF_ERROR(segment.Rewind());
+  spool::LineReader reader(segment, segment.path());
   std::string_view line;
   bool complete;
   std::vector<std::string> seen;
@@ -177,12 +182,12 @@ Status SegmentFlusher::EnsureTables(int fd, const std::string& path) {
     if (ensured.retryable()) return ensured;
     if (!ensured.ok()) MarkBroken(std::string(table), ensured);
   }
-  if (::lseek(fd, 0, SEEK_SET) != 0) return ErrnoStatus("cannot rewind " + path, errno);
   return Status::Ok();
 }
 
-Status SegmentFlusher::Stream(int fd, const std::string& path) {
-  spool::LineReader reader(fd, path);
+Status SegmentFlusher::Stream(File& segment) {
+  LOGROUTE_RETURN_IF_ERROR(segment.Rewind());
+  spool::LineReader reader(segment, segment.path());
   std::string_view line;
   bool complete;
   for (;;) {
@@ -297,11 +302,10 @@ void SegmentFlusher::Reject(uint64_t line, const std::string& reason, std::strin
   ++rejected_;
 }
 
-Status SegmentFlusher::Unlink(const std::string& path) {
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
-    return ErrnoStatus("cannot remove the flushed segment " + path, errno);
-  }
-  return Status::Ok();
+Status SegmentFlusher::Unlink(File& segment) {
+  Status removed = spool_.env().Unlink(segment.path());
+  if (removed.ok() || removed.code() == Code::kNotFound) return Status::Ok();
+  return removed.Wrap("the segment is committed, yet stays (the next pass removes it)");
 }
 
 }  // namespace logroute::flush

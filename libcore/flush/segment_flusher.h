@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "libcore/base/env.h"
 #include "libcore/flush/flush_pass.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
@@ -27,8 +28,8 @@ struct SegmentDigest {
   }
 };
 
-// Reads the file open as `fd` from its start.
-Result<SegmentDigest> DigestSegment(int fd, const std::string& path);
+// Reads `segment` from its start.
+Result<SegmentDigest> DigestSegment(File& segment);
 
 class SegmentFlusher {
  public:
@@ -36,24 +37,23 @@ class SegmentFlusher {
                  FlushStats* stats);
   ~SegmentFlusher();
 
-  // Flushes segment `seq` of `shard`, which the caller holds locked and open
-  // as `fd`: ledger check, rows, rejects, commit, unlink. On error the
+  // Flushes segment `seq` of `shard`, which the caller holds open and locked
+  // as `segment`: ledger check, rows, rejects, commit, unlink. On error the
   // transaction is rolled back and the segment stays. Rows for a table that
   // cannot take them are rejected with the reason; the rest is committed.
-  Status Flush(int shard, uint64_t seq, int fd);
+  Status Flush(int shard, uint64_t seq, File& segment);
 
  private:
   struct TableChunk;
-  Status EnsureTables(int fd, const std::string& path);
-  Status Stream(int fd, const std::string& path);
-  Status Settle(int fd, const std::string& path, const sink::LedgerEntry& committed,
-                const SegmentDigest* ours);
+  Status EnsureTables(File& segment);
+  Status Stream(File& segment);
+  Status Settle(File& segment, const sink::LedgerEntry& committed, const SegmentDigest* ours);
   TableChunk& ChunkFor(std::string_view table);
   Status Send(TableChunk& chunk);
   Status InsertBisecting(TableChunk& chunk, size_t begin, size_t end, uint64_t* inserted);
   void MarkBroken(const std::string& table, const Status& why);
   void Reject(uint64_t line, const std::string& reason, std::string_view data);
-  Status Unlink(const std::string& path);
+  Status Unlink(File& segment);
 
   const spool::Spool& spool_;
   sink::Sink& sink_;

@@ -63,7 +63,7 @@ class MysqlSink final : public Sink {
 
     std::string password;
     if (!options_.password_file.empty()) {
-      Result<std::string> read = ReadFile(options_.password_file);
+      Result<std::string> read = ReadFile(*Env::Default(), options_.password_file);
       if (!read.ok()) return read.status().Wrap("--password-file");
       password = std::move(read).value();
       while (!password.empty() && (password.back() == '\n' || password.back() == '\r')) {

@@ -1,15 +1,10 @@
 #include "libcore/spool/backlog.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -21,15 +16,18 @@
 namespace logroute::spool {
 namespace {
 
-using FileId = std::pair<dev_t, ino_t>;
+using FileId = std::pair<uint64_t, uint64_t>;  // device, inode
 
 // Files someone holds a flock on. Reading /proc/locks takes no lock itself,
-// unlike probing with flock(LOCK_NB), which could delay a writer.
-std::set<FileId> HeldFlocks() {
+// unlike probing with flock(LOCK_NB), which could delay a writer. Where there
+// is no /proc, no lock is reported.
+std::set<FileId> HeldFlocks(Env& env) {
   std::set<FileId> held;
-  std::ifstream locks("/proc/locks");
+  Result<std::string> locks = ReadFile(env, "/proc/locks");
+  if (!locks.ok()) return held;
+  std::istringstream lines(*locks);
   std::string line;
-  while (std::getline(locks, line)) {
+  while (std::getline(lines, line)) {
     // "1: FLOCK  ADVISORY  WRITE 1234 fd:01:5678 0 EOF" (the id is MAJOR:MINOR:INODE)
     std::istringstream fields(line);
     std::string index, kind, mode, access, pid, id;
@@ -38,35 +36,29 @@ std::set<FileId> HeldFlocks() {
     unsigned major = 0, minor = 0;
     unsigned long long inode = 0;
     if (std::sscanf(id.c_str(), "%x:%x:%llu", &major, &minor, &inode) == 3) {
-      held.insert({makedev(major, minor), static_cast<ino_t>(inode)});
+      held.insert({makedev(major, minor), inode});
     }
   }
   return held;
 }
 
-bool IsHeld(const std::set<FileId>& held, const std::string& path) {
-  struct stat st;
-  return ::stat(path.c_str(), &st) == 0 && held.count({st.st_dev, st.st_ino}) > 0;
+bool IsHeld(Env& env, const std::set<FileId>& held, const std::string& path) {
+  Result<std::optional<FileInfo>> info = env.Stat(path);
+  return info.ok() && *info && held.count({(*info)->device, (*info)->inode}) > 0;
 }
 
-// Counts the whole records of a file. ENOENT (sealed or flushed meanwhile) is
-// not an error: the file is simply not there any more.
-Status CountFile(const std::string& path, FileCounts* counts) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid())
-    return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot open " + path, errno);
+// Counts the whole records of a file. A file that is not there (sealed or
+// flushed meanwhile) is not an error: it simply counts nothing.
+Status CountFile(Env& env, const std::string& path, FileCounts* counts) {
+  Result<std::unique_ptr<File>> file = env.Open(path, {});
+  if (!file.ok()) return file.status().code() == Code::kNotFound ? Status::Ok() : file.status();
   static thread_local std::string buffer(1 << 20, '\0');
   uint64_t complete_bytes = 0, offset = 0;
   bool first_line = true;
   for (;;) {
-    ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return ErrnoStatus("cannot read " + path, errno);
-    }
-    if (n == 0) break;
+    LOGROUTE_ASSIGN_OR_RETURN(size_t size, (*file)->Read(buffer.data(), buffer.size()));
+    if (size == 0) break;
     const char* data = buffer.data();
-    const auto size = static_cast<size_t>(n);
     if (first_line) {
       if (const void* nl = std::memchr(data, '\n', size)) {
         const int64_t ts = RecordRecvTime(
@@ -94,19 +86,12 @@ void MergeOldest(int64_t ts, int64_t* oldest) {
 }
 
 Status MeasureRejects(const Spool& spool, RejectsBacklog* rejects) {
-  const std::string dir_path = spool.RejectsDir();
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr)
-    return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot list " + dir_path, errno);
-  std::vector<std::string> names;
-  while (const dirent* entry = ::readdir(dir)) {
-    std::string_view name = entry->d_name;
-    if (name.ends_with(".rej")) names.emplace_back(name);
-  }
-  ::closedir(dir);
-  for (const std::string& name : names) {
+  Result<std::vector<std::string>> names = spool.env().ListDir(spool.RejectsDir());
+  if (!names.ok()) return names.status().code() == Code::kNotFound ? Status::Ok() : names.status();
+  for (const std::string& name : *names) {
+    if (!name.ends_with(".rej")) continue;
     FileCounts counts;
-    LOGROUTE_RETURN_IF_ERROR(CountFile(dir_path + "/" + name, &counts));
+    LOGROUTE_RETURN_IF_ERROR(CountFile(spool.env(), spool.RejectsDir() + "/" + name, &counts));
     ++rejects->files;
     rejects->entries += counts.events;
     rejects->bytes += counts.bytes;
@@ -121,7 +106,8 @@ Result<Backlog> MeasureBacklog(const Spool& spool, int64_t now) {
   backlog.spool_dir = spool.dir();
   backlog.spool_id = spool.id();
   backlog.measured_at = now;
-  const std::set<FileId> held = HeldFlocks();
+  Env& env = spool.env();
+  const std::set<FileId> held = HeldFlocks(env);
   for (int shard = 0; shard < spool.shards(); ++shard) {
     ShardBacklog sb;
     sb.shard = shard;
@@ -130,13 +116,14 @@ Result<Backlog> MeasureBacklog(const Spool& spool, int64_t now) {
     LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(spool, shard));
     for (uint64_t seq : segments) {
       const std::string path = spool.SegmentPath(shard, seq);
-      if (!PathExists(path)) continue;
+      LOGROUTE_ASSIGN_OR_RETURN(std::optional<FileInfo> there, env.Stat(path));
+      if (!there) continue;
       ++sb.segments;
-      LOGROUTE_RETURN_IF_ERROR(CountFile(path, &sb.sealed));
-      sb.locks_held += IsHeld(held, path);
+      LOGROUTE_RETURN_IF_ERROR(CountFile(env, path, &sb.sealed));
+      sb.locks_held += IsHeld(env, held, path);
     }
-    LOGROUTE_RETURN_IF_ERROR(CountFile(spool.ActivePath(shard), &sb.active));
-    sb.locks_held += IsHeld(held, spool.LockPath(shard));
+    LOGROUTE_RETURN_IF_ERROR(CountFile(env, spool.ActivePath(shard), &sb.active));
+    sb.locks_held += IsHeld(env, held, spool.LockPath(shard));
     MergeOldest(sb.sealed.oldest_recv_ts, &sb.oldest_recv_ts);
     MergeOldest(sb.active.oldest_recv_ts, &sb.oldest_recv_ts);
     backlog.shards.push_back(sb);

@@ -1,8 +1,5 @@
 #include "libcore/spool/reader.h"
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -10,20 +7,19 @@
 namespace logroute::spool {
 
 Result<std::vector<uint64_t>> ListSegments(const Spool& spool, int shard) {
-  const std::string dir_path = spool.ShardDir(shard);
-  DIR* dir = ::opendir(dir_path.c_str());
-  if (dir == nullptr) return ErrnoStatus("cannot list " + dir_path, errno);
+  LOGROUTE_ASSIGN_OR_RETURN(std::vector<std::string> names,
+                            spool.env().ListDir(spool.ShardDir(shard)));
   std::vector<uint64_t> segments;
-  while (const dirent* entry = ::readdir(dir)) {
+  for (const std::string& name : names) {
     uint64_t seq;
-    if (ParseSegmentName(entry->d_name, &seq)) segments.push_back(seq);
+    if (ParseSegmentName(name, &seq)) segments.push_back(seq);
   }
-  ::closedir(dir);
   std::sort(segments.begin(), segments.end());
   return segments;
 }
 
-LineReader::LineReader(int fd, std::string path) : fd_(fd), path_(std::move(path)) {
+LineReader::LineReader(ByteSource& source, std::string name)
+    : source_(source), name_(std::move(name)) {
   buffer_.resize(kMaxLineBytes);
 }
 
@@ -71,13 +67,10 @@ Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
       return true;
     }
     if (eof_) continue;
-    ssize_t n;
-    do {
-      n = ::read(fd_, buffer_.data() + end_, buffer_.size() - end_);
-    } while (n < 0 && errno == EINTR);
-    if (n < 0) return ErrnoStatus("cannot read " + path_, errno);
-    if (n == 0) eof_ = true;
-    end_ += static_cast<size_t>(n);
+    Result<size_t> n = source_.Read(buffer_.data() + end_, buffer_.size() - end_);
+    if (!n.ok()) return n.status();
+    if (*n == 0) eof_ = true;
+    end_ += *n;
   }
 }
 

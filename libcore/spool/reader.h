@@ -24,8 +24,8 @@ class LineReader {
  public:
   static constexpr size_t kMaxLineBytes = 1 << 20;
 
-  // Reads from `fd`, which the caller keeps open while reading.
-  explicit LineReader(int fd, std::string path);
+  // Reads from `source`, which outlives the reader; `name` is for errors.
+  LineReader(ByteSource& source, std::string name);
 
   // The next line without its LF. Returns false at the end of the file. A last
   // line with no LF is returned with *complete = false (a torn record).
@@ -35,8 +35,8 @@ class LineReader {
   bool truncated() const { return truncated_; }
 
  private:
-  int fd_;
-  std::string path_;
+  ByteSource& source_;
+  std::string name_;
   std::string buffer_;
   size_t begin_ = 0;  // unread data is buffer_[begin_, end_)
   size_t end_ = 0;

@@ -36,8 +36,9 @@ std::string DecodeRejectEntry(std::string_view line, RejectEntry* entry) {
 }
 
 Status WriteRejects(const Spool& spool, std::string_view stem, std::string_view entries) {
-  LOGROUTE_RETURN_IF_ERROR(MakeDir(spool.RejectsDir()));
-  return WriteFileAtomic(spool.RejectsDir() + "/" + std::string(stem) + ".rej", entries);
+  LOGROUTE_RETURN_IF_ERROR(spool.env().MakeDir(spool.RejectsDir()));
+  return WriteFileAtomic(spool.env(), spool.RejectsDir() + "/" + std::string(stem) + ".rej",
+                         entries);
 }
 
 }  // namespace logroute::spool

@@ -1,45 +1,34 @@
 #include "libcore/spool/shard.h"
 
-#include <dirent.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <time.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <string>
 
 #include <spdlog/spdlog.h>
 
+#include "libcore/base/crc32c.h"
+#include "libcore/base/file_util.h"
+#include "libcore/spool/reader.h"
 #include "libcore/spool/rejects.h"
 
 namespace logroute::spool {
 namespace {
 
 constexpr size_t kSeqDigits = 20;
+constexpr OpenMode kCreateReadWrite{.access = OpenMode::Access::kReadWrite, .create = true};
 
 // The highest sequence number among the shard's segments, 0 when none: a
 // floor for the counter should its file ever be lost.
-Result<uint64_t> HighestSegment(const std::string& shard_dir) {
-  DIR* dir = ::opendir(shard_dir.c_str());
-  if (dir == nullptr) return ErrnoStatus("cannot list " + shard_dir, errno);
-  uint64_t highest = 0;
-  while (const dirent* entry = ::readdir(dir)) {
-    uint64_t seq;
-    if (ParseSegmentName(entry->d_name, &seq) && seq > highest) highest = seq;
-  }
-  ::closedir(dir);
-  return highest;
+Result<uint64_t> HighestSegment(const Spool& spool, int shard) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, ListSegments(spool, shard));
+  return segments.empty() ? 0 : segments.back();
 }
 
 // The counter's value, nullopt when it holds none (a new shard, or a lost file).
-Result<std::optional<uint64_t>> ReadCounter(const Spool& spool, int shard, int seq_fd) {
+Result<std::optional<uint64_t>> ReadCounter(File& seq) {
   char text[kSeqDigits + 1] = {};
-  ssize_t n = ::pread(seq_fd, text, kSeqDigits, 0);
-  if (n < 0) return ErrnoStatus("cannot read " + spool.SeqPath(shard), errno);
+  LOGROUTE_ASSIGN_OR_RETURN(size_t n, seq.ReadAt(0, text, kSeqDigits));
   uint64_t value = 0;
   if (n == 0 || std::from_chars(text, text + n, value).ec != std::errc()) {
     return std::optional<uint64_t>();
@@ -47,32 +36,29 @@ Result<std::optional<uint64_t>> ReadCounter(const Spool& spool, int shard, int s
   return std::optional<uint64_t>(value);
 }
 
-Result<uint64_t> NextSequence(const Spool& spool, int shard, int seq_fd) {
-  LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> counter, ReadCounter(spool, shard, seq_fd));
-  LOGROUTE_ASSIGN_OR_RETURN(uint64_t highest, HighestSegment(spool.ShardDir(shard)));
+Result<uint64_t> NextSequence(const Spool& spool, int shard, File& seq) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> counter, ReadCounter(seq));
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t highest, HighestSegment(spool, shard));
   return std::max(counter.value_or(1), highest + 1);
 }
 
-Status WriteCounter(const Spool& spool, int shard, int seq_fd, uint64_t next) {
+Status WriteCounter(File& seq, uint64_t next) {
   char text[kSeqDigits + 2];
   std::snprintf(text, sizeof text, "%020llu\n", static_cast<unsigned long long>(next));
   // One 21-byte write at offset 0 stays within a sector; synced before the
   // rename, so that no crash can hand out a number a second time.
-  if (::pwrite(seq_fd, text, kSeqDigits + 1, 0) != static_cast<ssize_t>(kSeqDigits + 1) ||
-      ::fdatasync(seq_fd) != 0) {
-    return ErrnoStatus("cannot update " + spool.SeqPath(shard), errno);
-  }
-  return Status::Ok();
+  LOGROUTE_RETURN_IF_ERROR(seq.WriteAt(0, std::string_view(text, kSeqDigits + 1)));
+  return seq.Sync();
 }
 
 // Caller holds the shard lock. Numbers up to `used` are taken already (the
 // ledger says so). A counter that is not beyond them was copied with the
 // spool: refused. A counter that is not there at all (lost) starts after them.
 Status CheckCounter(const Spool& spool, int shard, uint64_t used) {
-  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd seq_fd, OpenFile(spool.SeqPath(shard), O_RDWR | O_CREAT));
-  LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> counter,
-                            ReadCounter(spool, shard, seq_fd.get()));
-  LOGROUTE_ASSIGN_OR_RETURN(uint64_t next, NextSequence(spool, shard, seq_fd.get()));
+  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> seq,
+                            spool.env().Open(spool.SeqPath(shard), kCreateReadWrite));
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<uint64_t> counter, ReadCounter(*seq));
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t next, NextSequence(spool, shard, *seq));
   if (next > used) return Status::Ok();
   if (counter) {
     return Status::DataError(spool.ShardName(shard) + ": its next segment number is " +
@@ -81,7 +67,7 @@ Status CheckCounter(const Spool& spool, int shard, uint64_t used) {
   }
   spdlog::warn("The segment counter of {} was missing; it goes on after the ledger's {}",
                spool.ShardName(shard), used);
-  return WriteCounter(spool, shard, seq_fd.get(), used + 1);
+  return WriteCounter(*seq, used + 1);
 }
 
 std::string PendingPath(const Spool& spool, int shard) {
@@ -96,15 +82,13 @@ struct Pending {
 
 // The last append's record; nullopt when there is none (or it cannot be parsed).
 Result<std::optional<Pending>> ReadPending(const Spool& spool, int shard) {
-  const std::string path = PendingPath(spool, shard);
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    if (errno == ENOENT) return std::optional<Pending>();
-    return ErrnoStatus("cannot open " + path, errno);
+  Result<std::unique_ptr<File>> file = spool.env().Open(PendingPath(spool, shard), {});
+  if (!file.ok()) {
+    if (file.status().code() == Code::kNotFound) return std::optional<Pending>();
+    return file.status();
   }
   char text[96];
-  const ssize_t n = ::pread(fd.get(), text, sizeof text - 1, 0);
-  if (n < 0) return ErrnoStatus("cannot read " + path, errno);
+  LOGROUTE_ASSIGN_OR_RETURN(size_t n, (*file)->ReadAt(0, text, sizeof text - 1));
   text[n] = '\0';
   unsigned long long inode, offset, length;
   if (std::sscanf(text, "%llu %llu %llu", &inode, &offset, &length) != 3) {
@@ -113,60 +97,63 @@ Result<std::optional<Pending>> ReadPending(const Spool& spool, int shard) {
   return std::optional<Pending>(Pending{inode, offset, length});
 }
 
-// Moves the bytes of `fd` from `keep` on (`tail`) to rejects/ and truncates the file to `keep`.
-Result<off_t> MoveTailAside(const Spool& spool, int shard, int fd, off_t keep,
-                            std::string_view tail, const std::string& reason) {
-  timespec now;
-  ::clock_gettime(CLOCK_REALTIME, &now);
-  const std::string stem = spool.ShardName(shard) + ".torn." + std::to_string(now.tv_sec) +
-                           std::to_string(now.tv_nsec) + "." + std::to_string(::getpid());
-  std::string entry;
-  AppendRejectEntry(spool.ShardName(shard) + "/active", "byte " + std::to_string(keep), reason,
-                    tail, &entry);
-  LOGROUTE_RETURN_IF_ERROR(WriteRejects(spool, stem, entry));
-  if (::ftruncate(fd, keep) != 0) {
-    return ErrnoStatus("cannot truncate the torn tail of " + spool.ActivePath(shard), errno);
-  }
-  return keep;
-}
-
-// The bytes [from, to) of `fd`.
-Result<std::string> ReadRange(const Spool& spool, int shard, int fd, off_t from, off_t to) {
+// The bytes [from, to) of `file`.
+Result<std::string> ReadRange(File& file, uint64_t from, uint64_t to) {
   std::string data(static_cast<size_t>(to - from), '\0');
   size_t done = 0;
   while (done < data.size()) {
-    const ssize_t n =
-        ::pread(fd, data.data() + done, data.size() - done, from + static_cast<off_t>(done));
-    if (n <= 0) return ErrnoStatus("cannot read " + spool.ActivePath(shard), n < 0 ? errno : EIO);
-    done += static_cast<size_t>(n);
+    LOGROUTE_ASSIGN_OR_RETURN(size_t n,
+                              file.ReadAt(from + done, data.data() + done, data.size() - done));
+    if (n == 0) return Status::IoError("cannot read " + file.path() + ": it shrank while read");
+    done += n;
   }
   return data;
 }
 
-// The offset just after the last LF before `end` in `fd`; 0 when there is none.
-Result<off_t> AfterLastLineEnd(const Spool& spool, int shard, int fd, off_t end) {
-  char block[65536];  // a torn tail is at most one write long: few blocks back
+// The offset just after the last LF before `end` in `file`; 0 when there is none.
+Result<uint64_t> AfterLastLineEnd(File& file, uint64_t end) {
+  constexpr uint64_t kBlock = 65536;  // a torn tail is at most one write long: few blocks back
   while (end > 0) {
-    const off_t from = std::max<off_t>(0, end - static_cast<off_t>(sizeof block));
-    const auto length = static_cast<size_t>(end - from);
-    if (::pread(fd, block, length, from) != static_cast<ssize_t>(length)) {
-      return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
-    }
-    const size_t newline = std::string_view(block, length).rfind('\n');
-    if (newline != std::string_view::npos) return from + static_cast<off_t>(newline) + 1;
+    const uint64_t from = end > kBlock ? end - kBlock : 0;
+    LOGROUTE_ASSIGN_OR_RETURN(std::string chunk, ReadRange(file, from, end));
+    const size_t newline = chunk.rfind('\n');
+    if (newline != std::string::npos) return from + newline + 1;
     end = from;
   }
-  return off_t{0};
+  return uint64_t{0};
+}
+
+// Moves the bytes of `active` from `keep` to `size` to rejects/ and truncates
+// the file to `keep`. The reject file is named after the incident (the file,
+// where the tail starts, its checksum), so that a repair cut short by a crash
+// and done again writes the same file, never a second copy of its entry.
+Result<uint64_t> MoveTailAside(const Spool& spool, int shard, File& active, uint64_t keep,
+                               uint64_t size, const std::string& reason) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::string tail, ReadRange(active, keep, size));
+  LOGROUTE_ASSIGN_OR_RETURN(FileInfo info, active.Stat());
+  char crc[16];
+  std::snprintf(crc, sizeof crc, "%08x", Crc32c(tail));
+  const std::string stem = spool.ShardName(shard) + ".torn." + std::to_string(info.inode) + "-" +
+                           std::to_string(keep) + "-" + crc;
+  std::string entry;
+  AppendRejectEntry(spool.ShardName(shard) + "/active", "byte " + std::to_string(keep), reason,
+                    tail, &entry);
+  LOGROUTE_RETURN_IF_ERROR(WriteRejects(spool, stem, entry));
+  spdlog::warn("Torn tail set aside: shard={} bytes={} file=rejects/{}.rej ({})",
+               spool.ShardName(shard), size - keep, stem, reason);
+  LOGROUTE_RETURN_IF_ERROR(active.Truncate(keep));
+  return keep;
 }
 
 }  // namespace
 
 Result<PendingFile> PendingFile::Open(const Spool& spool, int shard) {
-  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(PendingPath(spool, shard), O_RDWR | O_CREAT));
-  return PendingFile(std::move(fd));
+  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                            spool.env().Open(PendingPath(spool, shard), kCreateReadWrite));
+  return PendingFile(std::move(file));
 }
 
-Status PendingFile::Record(ino_t inode, off_t offset, size_t length) const {
+Status PendingFile::Record(uint64_t inode, uint64_t offset, uint64_t length) const {
   // Fixed width, one write at offset 0 within a page: a kill leaves the old
   // record or the new one, never a mix. No sync: it serves process crashes,
   // and the page cache outlives those.
@@ -174,73 +161,61 @@ Status PendingFile::Record(ino_t inode, off_t offset, size_t length) const {
   const int n = std::snprintf(
       text, sizeof text, "%020llu %020llu %020llu\n", static_cast<unsigned long long>(inode),
       static_cast<unsigned long long>(offset), static_cast<unsigned long long>(length));
-  if (::pwrite(fd_.get(), text, static_cast<size_t>(n), 0) != n) {
-    return ErrnoStatus("cannot write the shard's pending file", errno);
-  }
-  return Status::Ok();
+  return file_->WriteAt(0, std::string_view(text, static_cast<size_t>(n)));
 }
 
-Status PendingFile::Sync() const {
-  if (::fdatasync(fd_.get()) != 0)
-    return ErrnoStatus("cannot sync the shard's pending file", errno);
-  return Status::Ok();
-}
+Status PendingFile::Sync() const { return file_->Sync(); }
 
 Result<ShardLockFile> ShardLockFile::Open(const Spool& spool, int shard) {
-  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd fd, OpenFile(spool.LockPath(shard), O_RDWR | O_CREAT));
-  return ShardLockFile(std::move(fd));
+  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> file,
+                            spool.env().Open(spool.LockPath(shard), kCreateReadWrite));
+  return ShardLockFile(std::move(file));
 }
 
-Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size) {
+Result<uint64_t> RepairTornTail(const Spool& spool, int shard, File& active, uint64_t size) {
   if (size == 0) return size;
   LOGROUTE_ASSIGN_OR_RETURN(std::optional<Pending> pending, ReadPending(spool, shard));
-  struct stat st;
-  if (::fstat(fd, &st) != 0) return ErrnoStatus("cannot stat " + spool.ActivePath(shard), errno);
-  if (pending && pending->inode == static_cast<uint64_t>(st.st_ino) &&
-      pending->offset < static_cast<uint64_t>(size) &&
-      static_cast<uint64_t>(size) < pending->offset + pending->length) {
+  LOGROUTE_ASSIGN_OR_RETURN(FileInfo info, active.Stat());
+  if (pending && pending->inode == info.inode && pending->offset < size &&
+      size < pending->offset + pending->length) {
     // The last append to this file stopped short: even if the cut fell on a
     // line end, its records are a part of one batch, which lands whole or not
     // at all. A batch starts at a line start; should `pending` say otherwise
     // (damaged), the cut goes back to one, never leaving half a line.
-    const auto offset = static_cast<off_t>(pending->offset);
-    LOGROUTE_ASSIGN_OR_RETURN(const off_t keep, AfterLastLineEnd(spool, shard, fd, offset));
-    LOGROUTE_ASSIGN_OR_RETURN(std::string tail, ReadRange(spool, shard, fd, keep, size));
-    return MoveTailAside(spool, shard, fd, keep, tail,
-                         "torn tail: a writer stopped mid-batch (" + std::to_string(size - offset) +
-                             " of " + std::to_string(pending->length) + " bytes written)");
+    LOGROUTE_ASSIGN_OR_RETURN(const uint64_t keep, AfterLastLineEnd(active, pending->offset));
+    return MoveTailAside(spool, shard, active, keep, size,
+                         "torn tail: a writer stopped mid-batch (" +
+                             std::to_string(size - pending->offset) + " of " +
+                             std::to_string(pending->length) + " bytes written)");
   }
   char last;
-  if (::pread(fd, &last, 1, size - 1) != 1) {
-    return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
-  }
+  LOGROUTE_ASSIGN_OR_RETURN(size_t read, active.ReadAt(size - 1, &last, 1));
+  if (read != 1) return Status::IoError("cannot read " + active.path() + ": it shrank while read");
   if (last == '\n') return size;
-  LOGROUTE_ASSIGN_OR_RETURN(const off_t keep, AfterLastLineEnd(spool, shard, fd, size));
-  LOGROUTE_ASSIGN_OR_RETURN(std::string tail, ReadRange(spool, shard, fd, keep, size));
-  return MoveTailAside(spool, shard, fd, keep, tail,
-                       "torn tail: a writer stopped mid-record (" + std::to_string(tail.size()) +
+  LOGROUTE_ASSIGN_OR_RETURN(const uint64_t keep, AfterLastLineEnd(active, size));
+  return MoveTailAside(spool, shard, active, keep, size,
+                       "torn tail: a writer stopped mid-record (" + std::to_string(size - keep) +
                            " bytes without a line end)");
 }
 
 Result<std::optional<uint64_t>> SealActiveLocked(const Spool& spool, int shard) {
-  const std::string active = spool.ActivePath(shard);
-  UniqueFd active_fd(::open(active.c_str(), O_RDWR | O_CLOEXEC));
-  if (!active_fd.valid()) {
-    if (errno == ENOENT) return std::optional<uint64_t>();
-    return ErrnoStatus("cannot open " + active, errno);
+  Env& env = spool.env();
+  const std::string active_path = spool.ActivePath(shard);
+  Result<std::unique_ptr<File>> active =
+      env.Open(active_path, {.access = OpenMode::Access::kReadWrite});
+  if (!active.ok()) {
+    if (active.status().code() == Code::kNotFound) return std::optional<uint64_t>();
+    return active.status();
   }
-  struct stat st;
-  if (::fstat(active_fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + active, errno);
-  LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool, shard, active_fd.get(), st.st_size));
+  LOGROUTE_ASSIGN_OR_RETURN(FileInfo info, (*active)->Stat());
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t size, RepairTornTail(spool, shard, **active, info.size));
   if (size == 0) return std::optional<uint64_t>();
 
-  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd seq_fd, OpenFile(spool.SeqPath(shard), O_RDWR | O_CREAT));
-  LOGROUTE_ASSIGN_OR_RETURN(uint64_t seq, NextSequence(spool, shard, seq_fd.get()));
-  LOGROUTE_RETURN_IF_ERROR(WriteCounter(spool, shard, seq_fd.get(), seq + 1));
-  const std::string segment = spool.SegmentPath(shard, seq);
-  if (::rename(active.c_str(), segment.c_str()) != 0) {
-    return ErrnoStatus("cannot seal " + active + " as " + segment, errno);
-  }
+  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> seq_file,
+                            env.Open(spool.SeqPath(shard), kCreateReadWrite));
+  LOGROUTE_ASSIGN_OR_RETURN(uint64_t seq, NextSequence(spool, shard, *seq_file));
+  LOGROUTE_RETURN_IF_ERROR(WriteCounter(*seq_file, seq + 1));
+  LOGROUTE_RETURN_IF_ERROR(env.Rename(active_path, spool.SegmentPath(shard, seq)));
   return std::optional<uint64_t>(seq);
 }
 
@@ -252,7 +227,7 @@ Result<std::optional<uint64_t>> SealActive(const Spool& spool, int shard, uint64
     if (used > 0) LOGROUTE_RETURN_IF_ERROR(CheckCounter(spool, shard, used));
     LOGROUTE_ASSIGN_OR_RETURN(sealed, SealActiveLocked(spool, shard));
   }
-  if (sealed) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
+  if (sealed) LOGROUTE_RETURN_IF_ERROR(spool.env().SyncDir(spool.ShardDir(shard)));
   return sealed;
 }
 

@@ -1,15 +1,15 @@
 // Operations on one shard that must run under its lock (SPOOL/shard-NN/lock):
 // repairing a torn tail and sealing `active` into the next segment. Shared by
-// the writer (recv) and by flush, so that both follow one protocol.
+// the writer (recv) and by flush, so that both follow one protocol. Every file
+// is reached through the spool's Env.
 #pragma once
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <memory>
 #include <optional>
 
+#include "libcore/base/env.h"
 #include "libcore/base/file_lock.h"
-#include "libcore/base/file_util.h"
 #include "libcore/spool/spool.h"
 
 namespace logroute::spool {
@@ -18,13 +18,13 @@ namespace logroute::spool {
 class ShardLockFile {
  public:
   static Result<ShardLockFile> Open(const Spool& spool, int shard);
-  Result<FileLock> Lock() const { return FileLock::Acquire(fd_.get()); }
+  Result<FileLock> Lock() const { return FileLock::Acquire(*file_); }
   // The lock if it is free now; an unheld FileLock when another holds it.
-  Result<FileLock> TryLock() const { return FileLock::TryAcquire(fd_.get()); }
+  Result<FileLock> TryLock() const { return FileLock::TryAcquire(*file_); }
 
  private:
-  explicit ShardLockFile(UniqueFd fd) : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  explicit ShardLockFile(std::unique_ptr<File> file) : file_(std::move(file)) {}
+  std::unique_ptr<File> file_;
 };
 
 // The shard's `pending` file: before each append, under the shard lock, a
@@ -37,22 +37,22 @@ class PendingFile {
   static Result<PendingFile> Open(const Spool& spool, int shard);
   // Caller holds the shard lock: `length` bytes are about to be appended at
   // `offset` of the `active` file whose inode is `inode`.
-  Status Record(ino_t inode, off_t offset, size_t length) const;
+  Status Record(uint64_t inode, uint64_t offset, uint64_t length) const;
   // Makes the last Record() durable (fdatasync).
   Status Sync() const;
 
  private:
-  explicit PendingFile(UniqueFd fd) : fd_(std::move(fd)) {}
-  UniqueFd fd_;
+  explicit PendingFile(std::unique_ptr<File> file) : file_(std::move(file)) {}
+  std::unique_ptr<File> file_;
 };
 
 // Caller holds the shard lock. Repairs what a writer that died mid-write left
-// at the end of the file open as `fd` (of `size` bytes): if `pending` says the
-// last append to this file stopped short, all of its bytes; otherwise, if the
-// file does not end in LF, the bytes after the last LF. They go to rejects/
-// with the reason ("torn tail: ..."), and the file is truncated before them.
-// Returns the file's size afterwards.
-Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size);
+// at the end of `active` (open, of `size` bytes): if `pending` says the last
+// append to this file stopped short, all of its bytes; otherwise, if the file
+// does not end in LF, the bytes after the last LF. They go to rejects/ with
+// the reason ("torn tail: ..."), and the file is truncated before them; the
+// cut is always at a line start. Returns the file's size afterwards.
+Result<uint64_t> RepairTornTail(const Spool& spool, int shard, File& active, uint64_t size);
 
 // Caller holds the shard lock. Renames a non-empty `active` to the next segment
 // and returns its sequence number; nullopt when there is nothing to seal. The

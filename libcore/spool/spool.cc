@@ -1,8 +1,6 @@
 #include "libcore/spool/spool.h"
 
-#include <fcntl.h>
 #include <sys/random.h>
-#include <sys/stat.h>
 
 #include <cerrno>
 #include <charconv>
@@ -16,6 +14,8 @@
 
 namespace logroute::spool {
 namespace {
+
+constexpr OpenMode kCreateReadWrite{.access = OpenMode::Access::kReadWrite, .create = true};
 
 constexpr int kFormat = 1;
 
@@ -62,6 +62,45 @@ std::string IdentityText(const std::string& id, int shards) {
          "\n";
 }
 
+// A spool others may write is one where anyone could plant a segment.
+Status CheckOwnership(Env& env, const std::string& dir) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<FileInfo> info, env.Stat(dir));
+  if (!info) return Status::Unavailable("no spool at " + dir);
+  if (info->symlink) {
+    return Status::NoPermission(dir + " is a symbolic link: give the spool's real path");
+  }
+  if (!info->directory) return Status::Unavailable(dir + " is not a directory");
+  if ((info->mode & 0002) != 0) {
+    char mode[16];
+    std::snprintf(mode, sizeof mode, "%04o", info->mode);
+    return Status::NoPermission("the spool directory " + dir +
+                                " may be written by any user (mode " + mode + "): chmod o-w " +
+                                dir + " (logroute creates it 0750)");
+  }
+  return Status::Ok();
+}
+
+Result<bool> Exists(Env& env, const std::string& path) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<FileInfo> info, env.Stat(path));
+  return info.has_value();
+}
+
+// Creates the layout under SPOOL/init.lock; spool.id is written last: its
+// presence means the layout is complete.
+Status Create(Spool* spool, int shards, std::string* id) {
+  Env& env = spool->env();
+  LOGROUTE_ASSIGN_OR_RETURN(*id, NewSpoolId());
+  LOGROUTE_RETURN_IF_ERROR(env.MakeDir(spool->RejectsDir()));
+  for (int shard = 0; shard < shards; ++shard) {
+    LOGROUTE_RETURN_IF_ERROR(env.MakeDir(spool->ShardDir(shard)));
+    LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> lock,
+                              env.Open(spool->LockPath(shard), kCreateReadWrite));
+    LOGROUTE_RETURN_IF_ERROR(env.SyncDir(spool->ShardDir(shard)));
+  }
+  LOGROUTE_RETURN_IF_ERROR(env.SyncDir(spool->dir()));
+  return WriteFileAtomic(env, spool->dir() + "/spool.id", IdentityText(*id, shards));
+}
+
 }  // namespace
 
 std::string SegmentName(uint64_t seq) {
@@ -94,41 +133,37 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
     return Status::Usage("--shards must be between 1 and " + std::to_string(kMaxShards));
   }
   Spool spool;
+  spool.env_ = options.env;
+  Env& env = *spool.env_;
   spool.dir_ = dir;
   while (spool.dir_.size() > 1 && spool.dir_.back() == '/') spool.dir_.pop_back();
   const std::string identity_path = spool.dir_ + "/spool.id";
 
-  // A spool this user may not enter is no missing spool: say why (exit 77).
-  if (struct stat st; ::stat(identity_path.c_str(), &st) != 0 && errno != ENOENT) {
-    return ErrnoStatus("cannot open the spool " + spool.dir_, errno);
-  }
-  if (!PathExists(identity_path)) {
+  LOGROUTE_ASSIGN_OR_RETURN(bool exists, Exists(env, identity_path));
+  if (!exists) {
     if (!options.create) {
       return Status::Unavailable("no spool at " + spool.dir_ + " (" + identity_path +
                                  " is missing; logroute-recv creates it)");
     }
-    LOGROUTE_RETURN_IF_ERROR(MakeDir(spool.dir_));
-    LOGROUTE_ASSIGN_OR_RETURN(UniqueFd init_fd,
-                              OpenFile(spool.dir_ + "/init.lock", O_RDWR | O_CREAT));
-    LOGROUTE_ASSIGN_OR_RETURN(FileLock init_lock, FileLock::Acquire(init_fd.get()));
-    if (!PathExists(identity_path)) {  // another process may have won the race
+    Status made = env.MakeDir(spool.dir_);
+    if (!made.ok() && made.code() != Code::kNoPermission && made.code() != Code::kTempFail) {
+      return Status::CannotCreate(made.message());
+    }
+    LOGROUTE_RETURN_IF_ERROR(made);
+    LOGROUTE_RETURN_IF_ERROR(CheckOwnership(env, spool.dir_));
+    LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> init,
+                              env.Open(spool.dir_ + "/init.lock", kCreateReadWrite));
+    LOGROUTE_ASSIGN_OR_RETURN(FileLock init_lock, FileLock::Acquire(*init));
+    LOGROUTE_ASSIGN_OR_RETURN(exists, Exists(env, identity_path));
+    if (!exists) {  // another process may have won the race
       spool.shards_ = options.shards > 0 ? options.shards : kDefaultShards;
-      LOGROUTE_ASSIGN_OR_RETURN(spool.id_, NewSpoolId());
-      LOGROUTE_RETURN_IF_ERROR(MakeDir(spool.RejectsDir()));
-      for (int shard = 0; shard < spool.shards_; ++shard) {
-        LOGROUTE_RETURN_IF_ERROR(MakeDir(spool.ShardDir(shard)));
-        LOGROUTE_ASSIGN_OR_RETURN(UniqueFd lock_fd,
-                                  OpenFile(spool.LockPath(shard), O_RDWR | O_CREAT));
-        LOGROUTE_RETURN_IF_ERROR(SyncDir(spool.ShardDir(shard)));
-      }
-      // spool.id is written last: its presence means the layout is complete.
-      LOGROUTE_RETURN_IF_ERROR(
-          WriteFileAtomic(identity_path, IdentityText(spool.id_, spool.shards_)));
+      LOGROUTE_RETURN_IF_ERROR(Create(&spool, spool.shards_, &spool.id_));
       return spool;
     }
   }
+  LOGROUTE_RETURN_IF_ERROR(CheckOwnership(env, spool.dir_));
 
-  LOGROUTE_ASSIGN_OR_RETURN(std::string identity, ReadFile(identity_path));
+  LOGROUTE_ASSIGN_OR_RETURN(std::string identity, ReadFile(env, identity_path));
   int format = 0;
   LOGROUTE_RETURN_IF_ERROR(
       ParseIdentity(identity_path, identity, &spool.id_, &spool.shards_, &format));
@@ -151,9 +186,11 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
 Result<Spool> Spool::WithNewIdentity() const {
   Spool renamed = *this;
   LOGROUTE_ASSIGN_OR_RETURN(renamed.id_, NewSpoolId());
-  LOGROUTE_ASSIGN_OR_RETURN(UniqueFd init_fd, OpenFile(dir_ + "/init.lock", O_RDWR | O_CREAT));
-  LOGROUTE_ASSIGN_OR_RETURN(FileLock init_lock, FileLock::Acquire(init_fd.get()));
-  LOGROUTE_RETURN_IF_ERROR(WriteFileAtomic(dir_ + "/spool.id", IdentityText(renamed.id_, shards_)));
+  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> init,
+                            env_->Open(dir_ + "/init.lock", kCreateReadWrite));
+  LOGROUTE_ASSIGN_OR_RETURN(FileLock init_lock, FileLock::Acquire(*init));
+  LOGROUTE_RETURN_IF_ERROR(
+      WriteFileAtomic(*env_, dir_ + "/spool.id", IdentityText(renamed.id_, shards_)));
   return renamed;
 }
 

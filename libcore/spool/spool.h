@@ -1,19 +1,28 @@
 // Spool: the on-disk queue between recv and flush (doc/spool-format.md).
 //
 //   SPOOL/spool.id                    identity: "id <hex>", "shards <N>", "format 1"
+//   SPOOL/init.lock                   flock(2) target while the spool is created
 //   SPOOL/shard-NN/lock               flock(2) target of the shard, never renamed
 //   SPOOL/shard-NN/active             appended by recv, whole records only
+//   SPOOL/shard-NN/pending            the last append's extent in `active`
 //   SPOOL/shard-NN/seq                next segment sequence number
 //   SPOOL/shard-NN/seg-<20 digits>    sealed segments, immutable, flush's only input
 //   SPOOL/rejects/*.rej               what could not be flushed, with the reason
 //
-// A Spool value is the opened layout (paths and identity); it holds no file
-// descriptors and may be copied and shared between threads.
+// A Spool value is the opened layout (paths, identity, and the Env through
+// which every file of it is reached); it holds no open files and may be
+// copied and shared between threads.
+//
+// Ownership: the spool directory and everything in it are created 0750 and
+// 0640 whatever the umask: the owner (the service's user) writes, its group
+// reads (operators in it run logroute-stat), others have no access. A spool
+// directory that others may write is refused: anyone could plant files in it.
 #pragma once
 
 #include <cstdint>
 #include <string>
 
+#include "libcore/base/env.h"
 #include "libcore/base/result.h"
 
 namespace logroute::spool {
@@ -27,6 +36,8 @@ struct OpenOptions {
   int shards = 0;
   // Create the spool when it does not exist (recv does; flush and stat do not).
   bool create = false;
+  // How its files are reached; tests inject faults here.
+  Env* env = Env::Default();
 };
 
 class Spool {
@@ -40,6 +51,7 @@ class Spool {
   // with the spool it came from. The caller keeps recv and flush away.
   Result<Spool> WithNewIdentity() const;
 
+  Env& env() const { return *env_; }
   const std::string& dir() const { return dir_; }
   const std::string& id() const { return id_; }
   int shards() const { return shards_; }
@@ -53,6 +65,7 @@ class Spool {
   std::string RejectsDir() const { return dir_ + "/rejects"; }
 
  private:
+  Env* env_ = Env::Default();
   std::string dir_;
   std::string id_;
   int shards_ = 0;

@@ -1,17 +1,13 @@
 #include "libcore/spool/writer.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <cerrno>
 #include <condition_variable>
 #include <mutex>
 #include <optional>
-#include <random>
 
 #include <spdlog/spdlog.h>
 
+#include "libcore/base/file_util.h"
 #include "libcore/spool/shard.h"
 
 namespace logroute::spool {
@@ -19,9 +15,9 @@ namespace logroute::spool {
 // One opened `active` inode. It outlives its sealing while tickets still need
 // to sync it: the data is the same whatever the file is called now.
 struct ActiveFile {
-  UniqueFd fd;
-  dev_t device = 0;
-  ino_t inode = 0;
+  std::unique_ptr<File> file;
+  uint64_t device = 0;
+  uint64_t inode = 0;
   int shard = 0;
 
   std::mutex mu;
@@ -51,14 +47,18 @@ bool LeavesFileKnown(const Status& written, bool truncated) {
 
 }  // namespace
 
-SpoolWriter::SpoolWriter(const Spool& spool, const WriterOptions& options, Env* env)
-    : spool_(spool), options_(options), env_(env), next_shard_(std::random_device{}()) {}
+// Processes sharing a spool start their round robin at different shards (by
+// process id); a test's Env makes the start, and so every run, repeatable.
+SpoolWriter::SpoolWriter(const Spool& spool, const WriterOptions& options)
+    : spool_(spool),
+      options_(options),
+      next_shard_(static_cast<uint64_t>(spool.env().ProcessId())) {}
 
 SpoolWriter::~SpoolWriter() = default;
 
 Result<std::unique_ptr<SpoolWriter>> SpoolWriter::Open(const Spool& spool,
-                                                       const WriterOptions& options, Env* env) {
-  std::unique_ptr<SpoolWriter> writer(new SpoolWriter(spool, options, env));
+                                                       const WriterOptions& options) {
+  std::unique_ptr<SpoolWriter> writer(new SpoolWriter(spool, options));
   for (int i = 0; i < spool.shards(); ++i) {
     LOGROUTE_ASSIGN_OR_RETURN(ShardLockFile lock, ShardLockFile::Open(spool, i));
     writer->shards_.push_back(std::make_unique<Shard>(std::move(lock)));
@@ -116,47 +116,50 @@ Result<bool> SpoolWriter::AppendToShard(int index, bool wait, std::string_view r
 
 Status SpoolWriter::AppendLocked(Shard& shard, int index, std::string_view records,
                                  AppendTicket* ticket, bool* sealed) {
+  Env& env = spool_.env();
   const std::string path = spool_.ActivePath(index);
   // Another process may have sealed `active` since we opened it.
-  struct stat st;
-  const bool exists = ::stat(path.c_str(), &st) == 0;
-  if (!exists && errno != ENOENT) return ErrnoStatus("cannot stat " + path, errno);
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<FileInfo> now, env.Stat(path));
   if (shard.active &&
-      (!exists || st.st_ino != shard.active->inode || st.st_dev != shard.active->device)) {
+      (!now || now->inode != shard.active->inode || now->device != shard.active->device)) {
     shard.active.reset();
   }
+  uint64_t size;
   if (!shard.active) {
-    auto file = std::make_shared<ActiveFile>();
-    LOGROUTE_ASSIGN_OR_RETURN(file->fd, OpenFile(path, O_RDWR | O_APPEND | O_CREAT));
-    if (::fstat(file->fd.get(), &st) != 0) return ErrnoStatus("cannot stat " + path, errno);
-    file->device = st.st_dev;
-    file->inode = st.st_ino;
-    file->shard = index;
-    if (!exists && options_.fsync) LOGROUTE_RETURN_IF_ERROR(SyncDir(spool_.ShardDir(index)));
-    shard.active = std::move(file);
-  } else if (::fstat(shard.active->fd.get(), &st) != 0) {
-    return ErrnoStatus("cannot stat " + path, errno);
+    auto active = std::make_shared<ActiveFile>();
+    LOGROUTE_ASSIGN_OR_RETURN(
+        active->file, env.Open(path, {.access = OpenMode::Access::kAppend, .create = true}));
+    LOGROUTE_ASSIGN_OR_RETURN(FileInfo info, active->file->Stat());
+    active->device = info.device;
+    active->inode = info.inode;
+    active->shard = index;
+    size = info.size;
+    if (!now && options_.fsync) LOGROUTE_RETURN_IF_ERROR(env.SyncDir(spool_.ShardDir(index)));
+    shard.active = std::move(active);
+  } else {
+    LOGROUTE_ASSIGN_OR_RETURN(FileInfo info, shard.active->file->Stat());
+    size = info.size;
   }
 
-  ActiveFile& file = *shard.active;
-  LOGROUTE_ASSIGN_OR_RETURN(off_t size, RepairTornTail(spool_, index, file.fd.get(), st.st_size));
+  ActiveFile& active = *shard.active;
+  LOGROUTE_ASSIGN_OR_RETURN(size, RepairTornTail(spool_, index, *active.file, size));
   if (!shard.pending) {
     LOGROUTE_ASSIGN_OR_RETURN(PendingFile pending, PendingFile::Open(spool_, index));
     shard.pending.emplace(std::move(pending));
   }
-  LOGROUTE_RETURN_IF_ERROR(shard.pending->Record(file.inode, size, records.size()));
-  if (options_.fsync && !file.pending_synced) {
+  LOGROUTE_RETURN_IF_ERROR(shard.pending->Record(active.inode, size, records.size()));
+  if (options_.fsync && !active.pending_synced) {
     // After a machine crash, `pending` must not name an earlier file whose
     // inode this one reuses (its stale extent could cut synced records):
     // once per file, the first record naming it is made durable first.
     LOGROUTE_RETURN_IF_ERROR(shard.pending->Sync());
-    file.pending_synced = true;
+    active.pending_synced = true;
   }
-  Status written = WriteAll(env_, file.fd.get(), records, path);
+  Status written = WriteAll(*active.file, records);
   if (!written.ok()) {
     // All or nothing: cut what part of the batch landed. Should this fail
     // too, the next writer's torn-tail check moves the partial batch aside.
-    const bool truncated = ::ftruncate(file.fd.get(), size) == 0;
+    const bool truncated = active.file->Truncate(size).ok();
     if (!LeavesFileKnown(written, truncated)) {
       // No later append may land in a file in an unknown state.
       Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, index);
@@ -167,11 +170,11 @@ Status SpoolWriter::AppendLocked(Shard& shard, int index, std::string_view recor
     return written;
   }
   if (ticket != nullptr) {
-    std::lock_guard<std::mutex> sync_guard(file.mu);
+    std::lock_guard<std::mutex> sync_guard(active.mu);
     ticket->file = shard.active;
-    ticket->sequence = ++file.appended;
+    ticket->sequence = ++active.appended;
   }
-  if (static_cast<uint64_t>(size) + records.size() >= options_.segment_bytes) {
+  if (size + records.size() >= options_.segment_bytes) {
     // The records are written: a failed seal must not fail this Append(),
     // whose caller would retry and store them twice. The next append past
     // the bound (or flush) seals again.
@@ -190,7 +193,7 @@ Status SpoolWriter::AppendLocked(Shard& shard, int index, std::string_view recor
 void SpoolWriter::SealedOne(int index) {
   seals_.fetch_add(1, std::memory_order_relaxed);
   // Only the segment's name is at stake: its data is in the file whatever it is called.
-  Status synced = SyncDir(spool_.ShardDir(index));
+  Status synced = spool_.env().SyncDir(spool_.ShardDir(index));
   if (!synced.ok()) spdlog::warn("Cannot sync a sealed segment's name: {}", synced.message());
 }
 
@@ -201,9 +204,8 @@ void SpoolWriter::Retire(const ActiveFile& file) {
     std::lock_guard<std::mutex> guard(shard.mu);
     Result<FileLock> lock = shard.lock_file.Lock();
     if (!lock.ok()) return;
-    struct stat st;
-    const std::string path = spool_.ActivePath(file.shard);
-    if (::stat(path.c_str(), &st) == 0 && st.st_ino == file.inode && st.st_dev == file.device) {
+    Result<std::optional<FileInfo>> now = spool_.env().Stat(spool_.ActivePath(file.shard));
+    if (now.ok() && *now && (*now)->inode == file.inode && (*now)->device == file.device) {
       Result<std::optional<uint64_t>> seq = SealActiveLocked(spool_, file.shard);
       sealed = seq.ok() && seq->has_value();
       if (!seq.ok()) spdlog::warn("Cannot seal after a failed sync: {}", seq.status().message());
@@ -227,13 +229,12 @@ Status SpoolWriter::WaitDurable(const AppendTicket& ticket) {
     file.syncing = true;
     const uint64_t target = file.appended;
     lock.unlock();
-    const int rc = env_->DataSync(file.fd.get());
-    const int err = errno;
+    Status synced = file.file->Sync();
     lock.lock();
     file.syncing = false;
     syncs_.fetch_add(1, std::memory_order_relaxed);
-    if (rc != 0) {
-      file.sync_error = ErrnoStatus("cannot sync the spool", err);
+    if (!synced.ok()) {
+      file.sync_error = synced;
       // Its appends are answered with an error, and their clients retry:
       // the retries must go to another file, not join these in this one.
       lock.unlock();

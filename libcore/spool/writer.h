@@ -26,7 +26,6 @@
 #include <string_view>
 #include <vector>
 
-#include "libcore/base/env.h"
 #include "libcore/base/result.h"
 #include "libcore/spool/spool.h"
 
@@ -52,8 +51,9 @@ struct AppendTicket {
 
 class SpoolWriter {
  public:
-  static Result<std::unique_ptr<SpoolWriter>> Open(const Spool& spool, const WriterOptions& options,
-                                                   Env* env = Env::Default());
+  // Its files are reached through the spool's Env.
+  static Result<std::unique_ptr<SpoolWriter>> Open(const Spool& spool,
+                                                   const WriterOptions& options);
   ~SpoolWriter();
 
   // Appends `records` (whole records, each ending in LF) to the next shard.
@@ -71,7 +71,7 @@ class SpoolWriter {
 
  private:
   struct Shard;
-  SpoolWriter(const Spool& spool, const WriterOptions& options, Env* env);
+  SpoolWriter(const Spool& spool, const WriterOptions& options);
   // Appends to shard `index` when its locks can be had, at once or (with
   // `wait`) after waiting; false when another thread or process holds them.
   Result<bool> AppendToShard(int index, bool wait, std::string_view records, AppendTicket* ticket);
@@ -84,7 +84,6 @@ class SpoolWriter {
 
   Spool spool_;
   WriterOptions options_;
-  Env* env_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<uint64_t> next_shard_;
   std::atomic<uint64_t> seals_{0};

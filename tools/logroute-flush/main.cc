@@ -195,7 +195,8 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
     LOGROUTE_RETURN_IF_ERROR(cli.Blame("table", chain::ValidateTableName(o.table).Wrap("--table")));
   }
   if (!o.password_file.empty() && o.db.starts_with("mysql:")) {
-    LOGROUTE_RETURN_IF_ERROR(cli.Blame("password-file", ReadFile(o.password_file).status()));
+    LOGROUTE_RETURN_IF_ERROR(
+        cli.Blame("password-file", ReadFile(*Env::Default(), o.password_file).status()));
   }
   return cli.Blame("db", sink::MakeSink(o.db, {.password_file = o.password_file}).status());
 }

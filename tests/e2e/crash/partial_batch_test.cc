@@ -21,6 +21,7 @@
 #include "libcore/spool/writer.h"
 #include "tests/e2e/crash/crash_util.h"
 #include "tests/e2e/flush/flush_test_util.h"
+#include "tests/support/faulty_env.h"
 #include "tests/support/subprocess.h"
 #include "tests/support/temp_dir.h"
 
@@ -28,16 +29,13 @@ namespace logroute::testing::crash {
 namespace {
 
 // Writes the first `cut` bytes of the first write, then dies as a SIGKILL would leave it.
-class DyingEnv : public Env {
+class DyingEnv : public FaultyEnv {
  public:
   explicit DyingEnv(size_t cut) : cut_(cut) {}
-  ssize_t Write(int fd, const void* data, size_t size) override {
-    if (cut_ > 0) {
-      const ssize_t n = ::write(fd, data, std::min(cut_, size));
-      (void)n;
-    }
+  Result<size_t> OnWrite(File& real, std::string_view data) override {
+    if (cut_ > 0) (void)real.Write(data.substr(0, std::min(cut_, data.size())));
     ::raise(SIGKILL);
-    return -1;
+    return Status::Internal("not reached");
   }
 
  private:
@@ -59,9 +57,9 @@ int AppendAndDie(const std::string& dir, int64_t first, int64_t count, size_t cu
   const pid_t pid = ::fork();
   if (pid == 0) {
     DyingEnv env(cut);
-    Result<spool::Spool> opened = spool::Spool::Open(dir, {});
+    Result<spool::Spool> opened = spool::Spool::Open(dir, {.env = &env});
     if (!opened.ok()) ::_exit(1);
-    auto writer = spool::SpoolWriter::Open(*opened, {}, &env);
+    auto writer = spool::SpoolWriter::Open(*opened, {});
     if (!writer.ok()) ::_exit(2);
     (void)(*writer)->Append(batch);
     ::_exit(3);  // not reached: the write kills the process

@@ -1,10 +1,13 @@
 // logroute-recv --listen as built, driven with curl: every status of the API
 // (doc/http-api.md), the answers' shapes, and what lands in the spool.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -240,6 +243,28 @@ TEST_F(HttpApiTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
   client.Send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
   EXPECT_EQ(client.ReadResponse(), 200);
   EXPECT_EQ(CountSpoolRecords(Spool()), 4u);
+}
+
+// Another process holds one shard's lock (a `flock -s` by any reader of the
+// spool): no I/O thread waits for it; every request goes to the other shard,
+// answered at once.
+TEST_F(HttpApiTest, AShardLockHeldByAnotherProcessDelaysNoRequest) {
+  const int held = ::open((Spool() + "/shard-00/lock").c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(held, 0);
+  ASSERT_EQ(::flock(held, LOCK_SH), 0);
+  Client client(server_.port());
+  for (int i = 0; i < 40; ++i) {
+    const auto started = std::chrono::steady_clock::now();
+    ASSERT_TRUE(
+        client.Send("POST /api/log HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " +
+                    std::to_string(EventJson(i).size()) + "\r\n\r\n" + EventJson(i)));
+    EXPECT_EQ(client.ReadResponse(nullptr, std::chrono::seconds(5)), 201) << i;
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1)) << i;
+  }
+  ::close(held);
+  EXPECT_EQ(CountSpoolRecords(Spool()), 40u);
+  EXPECT_FALSE(std::filesystem::exists(Spool() + "/shard-00/active"));
 }
 
 TEST_F(HttpApiTest, SigtermExitsZero) {

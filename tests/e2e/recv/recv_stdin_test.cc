@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <ctime>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -394,7 +395,7 @@ TEST_F(RecvTest, StatOnAMissingSpoolFailsClearly) {
   EXPECT_EQ(r.exit_code, 69) << r.err;
   EXPECT_TRUE(Contains(r.err, "no spool at " + tmp_.Path("nowhere"))) << r.err;
   EXPECT_EQ(r.out, "");
-  EXPECT_FALSE(PathExists(tmp_.Path("nowhere")));
+  EXPECT_FALSE(std::filesystem::exists(tmp_.Path("nowhere")));
 }
 
 TEST_F(RecvTest, StatThresholdsExitOne) {

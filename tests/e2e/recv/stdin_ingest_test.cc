@@ -13,19 +13,12 @@
 
 #include "libcore/spool/record.h"
 #include "libcore/spool/spool.h"
+#include "tests/support/faulty_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/spool/spool_test_util.h"
 
 namespace logroute::recv {
 namespace {
-
-class FullDiskEnv : public Env {
- public:
-  ssize_t Write(int, const void*, size_t) override {
-    errno = ENOSPC;
-    return -1;
-  }
-};
 
 std::string Events(int n, int first = 0) {
   std::string out;
@@ -110,10 +103,12 @@ TEST(StdinIngestTest, OutcomeDoesNotDependOnHowReadsCutTheInput) {
 
 TEST(StdinIngestTest, AFullDiskIsRetryableAndNothingIsClaimedAccepted) {
   logroute::testing::TempDir tmp;
-  Result<spool::Spool> spool = spool::Spool::Open(tmp.Path("s"), {.shards = 1, .create = true});
+  logroute::testing::FaultyEnv env;
+  env.write_mode = logroute::testing::FaultyEnv::WriteMode::kNoSpace;
+  Result<spool::Spool> spool =
+      spool::Spool::Open(tmp.Path("s"), {.shards = 1, .create = true, .env = &env});
   ASSERT_TRUE(spool.ok());
-  FullDiskEnv env;
-  Result<std::unique_ptr<spool::SpoolWriter>> writer = spool::SpoolWriter::Open(*spool, {}, &env);
+  Result<std::unique_ptr<spool::SpoolWriter>> writer = spool::SpoolWriter::Open(*spool, {});
   ASSERT_TRUE(writer.ok());
   IngestStats stats;
   Status status = Ingest(Events(100), **writer, IngestOptions{}, &stats);

@@ -4,34 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <cerrno>
 #include <thread>
 
 #include "tests/e2e/http/http_test_util.h"
+#include "tests/support/faulty_env.h"
 #include "tests/support/temp_dir.h"
 
 namespace logroute::http {
 namespace {
-
-class FailingEnv : public Env {
- public:
-  ssize_t Write(int fd, const void* data, size_t size) override {
-    if (fail_writes) {
-      errno = ENOSPC;
-      return -1;
-    }
-    return Env::Write(fd, data, size);
-  }
-  int DataSync(int fd) override {
-    if (fail_syncs) {
-      errno = EIO;
-      return -1;
-    }
-    return Env::DataSync(fd);
-  }
-  bool fail_writes = false;
-  bool fail_syncs = false;
-};
 
 std::string Post(const std::string& body) {
   return "POST /api/log HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -43,9 +23,10 @@ std::string Post(const std::string& body) {
 class ServerTest : public ::testing::Test {
  protected:
   void Start(bool fsync) {
-    auto spool = spool::Spool::Open(dir_.Path("spool"), {.shards = 1, .create = true});
+    auto spool =
+        spool::Spool::Open(dir_.Path("spool"), {.shards = 1, .create = true, .env = &env_});
     ASSERT_TRUE(spool.ok()) << spool.status().message();
-    auto writer = spool::SpoolWriter::Open(*spool, {.fsync = fsync}, &env_);
+    auto writer = spool::SpoolWriter::Open(*spool, {.fsync = fsync});
     ASSERT_TRUE(writer.ok()) << writer.status().message();
     writer_ = std::move(*writer);
     ServerOptions options;
@@ -67,7 +48,7 @@ class ServerTest : public ::testing::Test {
   }
 
   testing::TempDir dir_;
-  FailingEnv env_;
+  testing::FaultyEnv env_;
   chain::Chain chain_ = std::move(chain::Chain::Build(chain::ChainConfig{}).value());
   std::unique_ptr<spool::SpoolWriter> writer_;
   std::unique_ptr<Server> server_;
@@ -78,14 +59,14 @@ class ServerTest : public ::testing::Test {
 
 TEST_F(ServerTest, FullDiskAnswers507ThenRecovers) {
   Start(false);
-  env_.fail_writes = true;
+  env_.write_mode = testing::FaultyEnv::WriteMode::kNoSpace;
   std::string raw;
   testing::Client client(port_);
   client.Send(Post(testing::EventJson(1)));
   EXPECT_EQ(client.ReadResponse(&raw), 507);
   EXPECT_NE(raw.find("No space left"), std::string::npos) << raw;
   EXPECT_EQ(testing::CountSpoolRecords(dir_.Path("spool")), 0u);
-  env_.fail_writes = false;
+  env_.write_mode = testing::FaultyEnv::WriteMode::kNormal;
   client.Send(Post(testing::EventJson(2)));
   EXPECT_EQ(client.ReadResponse(), 201);  // same connection: kept alive
   EXPECT_EQ(testing::CountSpoolRecords(dir_.Path("spool")), 1u);
@@ -93,7 +74,7 @@ TEST_F(ServerTest, FullDiskAnswers507ThenRecovers) {
 
 TEST_F(ServerTest, FailedSyncAnswers503NeverACreated) {
   Start(true);
-  env_.fail_syncs = true;
+  env_.fail_sync = true;
   testing::Client client(port_);
   client.Send(Post(testing::EventJson(1)));
   std::string raw;

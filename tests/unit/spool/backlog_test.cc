@@ -128,9 +128,10 @@ TEST(BacklogTest, SeesHeldShardLocks) {
   TempDir tmp;
   Result<Spool> spool = Spool::Open(tmp.Path("s"), {.shards = 2, .create = true});
   ASSERT_TRUE(spool.ok());
-  Result<UniqueFd> fd = OpenFile(spool->LockPath(1), O_RDWR);
-  ASSERT_TRUE(fd.ok());
-  Result<FileLock> lock = FileLock::Acquire(fd->get());
+  Result<std::unique_ptr<File>> file =
+      spool->env().Open(spool->LockPath(1), {.access = OpenMode::Access::kReadWrite});
+  ASSERT_TRUE(file.ok());
+  Result<FileLock> lock = FileLock::Acquire(**file);
   ASSERT_TRUE(lock.ok());
   Result<Backlog> backlog = MeasureBacklog(*spool, 0);
   ASSERT_TRUE(backlog.ok());

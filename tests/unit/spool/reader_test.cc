@@ -1,8 +1,6 @@
 #include "libcore/spool/reader.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <string>
 #include <vector>
@@ -24,8 +22,10 @@ struct Line {
 std::vector<Line> ReadAll(const std::string& content) {
   TempDir dir;
   testing::WriteFileOrDie(dir.Path("f"), content);
-  const int fd = ::open(dir.Path("f").c_str(), O_RDONLY);
-  LineReader reader(fd, dir.Path("f"));
+  Result<std::unique_ptr<File>> file = Env::Default()->Open(dir.Path("f"), {});
+  EXPECT_TRUE(file.ok());
+  if (!file.ok()) return {};
+  LineReader reader(**file, dir.Path("f"));
   std::vector<Line> lines;
   std::string_view line;
   bool complete;
@@ -36,7 +36,6 @@ std::vector<Line> ReadAll(const std::string& content) {
     lines.push_back(
         {std::string(line.substr(0, 16)), complete, reader.truncated(), reader.line_number()});
   }
-  ::close(fd);
   return lines;
 }
 

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <set>
 #include <string>
 
@@ -81,7 +82,7 @@ TEST(SpoolOpenTest, ShardCountOutOfRange) {
     ASSERT_FALSE(spool.ok()) << shards;
     EXPECT_EQ(spool.status().code(), Code::kUsage);
   }
-  EXPECT_FALSE(PathExists(tmp.Path("s")));
+  EXPECT_FALSE(std::filesystem::exists(tmp.Path("s")));
   Result<Spool> spool = Spool::Open(tmp.Path("s"), {.shards = kMaxShards, .create = true});
   ASSERT_TRUE(spool.ok()) << spool.status().message();
   EXPECT_EQ(spool->ShardName(255), "shard-255");
@@ -95,10 +96,10 @@ TEST(SpoolOpenTest, MissingSpoolIsUnavailableAndNotCreated) {
   EXPECT_EQ(spool.status().code(), Code::kUnavailable);
   EXPECT_NE(spool.status().message().find("no spool at " + dir), std::string::npos)
       << spool.status().message();
-  EXPECT_FALSE(PathExists(dir));
+  EXPECT_FALSE(std::filesystem::exists(dir));
 
   // A directory without spool.id (an interrupted creation) is not a spool either...
-  ASSERT_TRUE(MakeDir(dir).ok());
+  ASSERT_TRUE(Env::Default()->MakeDir(dir).ok());
   EXPECT_EQ(Spool::Open(dir, {}).status().code(), Code::kUnavailable);
   // ...until recv completes it.
   EXPECT_TRUE(Spool::Open(dir, {.shards = 2, .create = true}).ok());

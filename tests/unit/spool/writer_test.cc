@@ -22,6 +22,7 @@
 #include "libcore/spool/record.h"
 #include "libcore/spool/rejects.h"
 #include "libcore/spool/shard.h"
+#include "tests/support/faulty_env.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/spool/spool_test_util.h"
 
@@ -43,9 +44,12 @@ Spool OpenSpool(const TempDir& tmp, int shards) {
   return std::move(spool).value();
 }
 
+// A writer on `spool`, its files reached through `env`.
 std::unique_ptr<SpoolWriter> OpenWriter(const Spool& spool, WriterOptions options = {},
                                         Env* env = Env::Default()) {
-  Result<std::unique_ptr<SpoolWriter>> writer = SpoolWriter::Open(spool, options, env);
+  Result<Spool> with_env = Spool::Open(spool.dir(), {.env = env});
+  EXPECT_TRUE(with_env.ok()) << with_env.status().message();
+  Result<std::unique_ptr<SpoolWriter>> writer = SpoolWriter::Open(*with_env, options);
   EXPECT_TRUE(writer.ok()) << writer.status().message();
   return std::move(writer).value();
 }
@@ -145,7 +149,9 @@ TEST(SpoolWriterTest, FailedSealAfterAWriteIsNotAFailedAppend) {
   TempDir tmp;
   const Spool spool = OpenSpool(tmp, 1);
   auto writer = OpenWriter(spool, {.segment_bytes = 80});
-  ASSERT_TRUE(MakeDir(spool.SeqPath(0)).ok());  // the counter cannot be opened: sealing fails
+  ASSERT_TRUE(Env::Default()
+                  ->MakeDir(spool.SeqPath(0))
+                  .ok());  // the counter cannot be opened: sealing fails
   const std::string batch = MakeRecord(1) + MakeRecord(2);
   ASSERT_GE(batch.size(), 80u);
   EXPECT_TRUE(writer->Append(batch).ok());
@@ -292,60 +298,7 @@ TEST(TornTailTest, SealRepairsBeforeRenaming) {
             std::string::npos);
 }
 
-// An Env that fails writes or syncs on demand and counts syncs.
-class FaultEnv : public Env {
- public:
-  enum class WriteMode { kNormal, kHalfThenNoSpace, kEio };
-
-  ssize_t Write(int fd, const void* data, size_t size) override {
-    ++writes;
-    switch (write_mode.load()) {
-      case WriteMode::kNormal:
-        return Env::Write(fd, data, size);
-      case WriteMode::kEio:
-        errno = EIO;
-        return -1;
-      case WriteMode::kHalfThenNoSpace:
-        if (!wrote_half_) {
-          wrote_half_ = true;
-          return Env::Write(fd, data, size / 2);
-        }
-        wrote_half_ = false;
-        errno = ENOSPC;
-        return -1;
-    }
-    return -1;
-  }
-
-  int DataSync(int fd) override {
-    const int n = ++syncs;
-    if (block_first_sync && n == 1) {
-      std::unique_lock<std::mutex> lock(mu);
-      in_first_sync = true;
-      cv.notify_all();
-      cv.wait(lock, [this] { return release_first_sync; });
-    }
-    if (fail_sync) {
-      errno = EIO;
-      return -1;
-    }
-    return Env::DataSync(fd);
-  }
-
-  std::atomic<WriteMode> write_mode{WriteMode::kNormal};
-  std::atomic<int> writes{0};
-  std::atomic<int> syncs{0};
-  std::atomic<bool> fail_sync{false};
-
-  bool block_first_sync = false;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool in_first_sync = false;
-  bool release_first_sync = false;
-
- private:
-  bool wrote_half_ = false;
-};
+using FaultEnv = logroute::testing::FaultyEnv;
 
 TEST(FaultTest, DiskFullMidWriteLeavesActiveExactlyAsBefore) {
   TempDir tmp;
