@@ -14,6 +14,8 @@ run_suite() {  # build-dir, extra cmake args...
   cmake -S . -B "$dir" -G Ninja "$@" >/dev/null
   cmake --build "$dir" -j "$jobs"
   (cd "$dir" && ctest --output-on-failure --timeout 600 -j "$jobs")
+  # The fault suite's enumerations (ctest -L fault), as each one counted them.
+  grep -h "crash points:" "$dir/Testing/Temporary/LastTest.log" || true
 }
 
 echo "== release build and tests"

@@ -142,6 +142,10 @@ Result<uint64_t> MoveTailAside(const Spool& spool, int shard, File& active, uint
   spdlog::warn("Torn tail set aside: shard={} bytes={} file=rejects/{}.rej ({})",
                spool.ShardName(shard), size - keep, stem, reason);
   LOGROUTE_RETURN_IF_ERROR(active.Truncate(keep));
+  // Synced before anything else happens to the file: a power cut that undid
+  // the cut after a seal would bring the torn records into a segment (and
+  // make a committed segment's checksum wrong).
+  LOGROUTE_RETURN_IF_ERROR(active.Sync());
   return keep;
 }
 
