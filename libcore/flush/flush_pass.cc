@@ -174,6 +174,11 @@ class Pass {
       for (const auto& [table, why] : stats_->refused_tables) what += table + " ";
       what.pop_back();
     }
+    const bool moved = stats_->segments > 0 || stats_->already_committed > 0;
+    if (!moved && !stats_->mixed_failures && stats_->refused_tables.empty() &&
+        stats_->failure_code && *stats_->failure_code != Code::kDataError) {
+      return {*stats_->failure_code, what + ", all for the one cause above; nothing was moved"};
+    }
     if (!stats_->permanent_failure && stats_->refused_tables.empty()) {
       return Status::TempFail(what + " for reasons that pass; a later pass retries them");
     }
@@ -222,15 +227,21 @@ void FlushStats::AddTableRows(const std::string& table, uint64_t count) {
   per_table.emplace_back(table, count);
 }
 
+void FlushStats::Count(const Status& status) {
+  permanent_failure = permanent_failure || !status.retryable();
+  mixed_failures = mixed_failures || (failure_code && *failure_code != status.code());
+  failure_code = status.code();
+}
+
 void FlushStats::FailShard(const std::string& what, const Status& status) {
   ++failed_shards;
-  permanent_failure = permanent_failure || !status.retryable();
+  Count(status);
   spdlog::error("Cannot flush {}, the rest of the pass goes on: {}", what, status.message());
 }
 
 void FlushStats::FailSegment(const std::string& what, const Status& status) {
   ++failed_segments;
-  permanent_failure = permanent_failure || !status.retryable();
+  Count(status);
   spdlog::error("Cannot flush {}, it stays for a later pass: {}", what, status.message());
 }
 

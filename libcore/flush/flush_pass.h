@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -47,6 +48,8 @@ struct FlushStats {
   uint64_t failed_shards = 0;        // not sealed, or refused as a copy: their `active` waits
   uint64_t failed_segments = 0;      // kept on disk after an error
   bool permanent_failure = false;    // one of the failures is not cured by a retry
+  std::optional<Code> failure_code;  // the failures' code, while they all have one
+  bool mixed_failures = false;
   // Tables that could not take rows this pass, and why: their rows were rejected.
   std::map<std::string, std::string, std::less<>> refused_tables;
   double seconds = 0;
@@ -60,6 +63,9 @@ struct FlushStats {
   // Logs a failure of `what` ("shard-03", "shard-03/seg-…") and counts it.
   void FailShard(const std::string& what, const Status& status);
   void FailSegment(const std::string& what, const Status& status);
+
+ private:
+  void Count(const Status& status);
 };
 
 struct FlushOptions {
@@ -74,8 +80,11 @@ struct FlushOptions {
 
 // Runs one pass. Returns OK when everything went; the error that stopped it
 // when the database went away (TempFail) or cannot be used at all (--table
-// refused: Usage); otherwise, when shards or segments failed, TempFail if a
-// retry may cure each of them, else Partial. `stats` hold what was done.
+// refused: Usage). When shards or segments failed: if nothing could be moved
+// and every failure had one cause (a read-only spool, a permission), that
+// cause's code; otherwise TempFail if a retry may cure each of them, else
+// Partial (refusals, of a copied spool or of a table, are always Partial).
+// `stats` hold what was done.
 Status RunFlushPass(const spool::Spool& spool, sink::Sink& sink, const FlushOptions& options,
                     FlushStats* stats);
 
