@@ -283,9 +283,10 @@ TEST_P(FlushBothSinks, SeveralFlushersAtOnceInsertEachSegmentOnce) {
   for (size_t i = 0; i < pids.size(); ++i) {
     const std::string log = ReadFileOrDie(dir_.Path("err" + std::to_string(i)));
     EXPECT_EQ(statuses[i], 0) << log;
+    // A flusher that found every segment taken by the others did nothing and
+    // says nothing (an idle pass is quiet at info level).
     const size_t at = log.find("segments=");
-    ASSERT_NE(at, std::string::npos) << log;
-    committed += std::stoull(log.substr(at + 9));
+    if (at != std::string::npos) committed += std::stoull(log.substr(at + 9));
   }
   Contents expected;
   expected.Add(events);
