@@ -68,7 +68,10 @@ void Worker::CloseAll() {
 }
 
 Connection::Connection(tcp::socket socket, ServerState& state, Worker& worker)
-    : stream_(std::move(socket)), state_(state), worker_(worker) {
+    : stream_(std::move(socket)),
+      state_(state),
+      worker_(worker),
+      buffer_(state.options.max_header) {
   state_.live_connections.fetch_add(1);
 }
 
@@ -76,6 +79,8 @@ Connection::~Connection() {
   worker_.connections.erase(this);
   state_.live_connections.fetch_sub(1);
 }
+
+size_t Connection::ReadSize() const { return std::min(kReadSize, buffer_.max_size()); }
 
 void Connection::Start() {
   worker_.connections.insert(this);
@@ -101,7 +106,7 @@ void Connection::WaitForRequest() {
   // the header deadline runs, so a trickling client cannot hold a slot long.
   phase_ = Phase::kIdle;
   stream_.expires_after(state_.options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadSize),
+  stream_.async_read_some(buffer_.prepare(ReadSize()),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->buffer_.commit(n);
                             if (ec) return self->Close();
@@ -112,7 +117,7 @@ void Connection::WaitForRequest() {
 void Connection::ReadHeader() {
   phase_ = Phase::kHeader;
   close_after_ = false;
-  parser_.emplace();
+  parser_.emplace(state_.options.max_header, state_.options.max_body);
   parser_->header_limit(static_cast<uint32_t>(state_.options.max_header));
   // The real limit is set once the request is known to be a POST we take;
   // Beast reads an unset (none) limit as zero for Content-Length bodies.
@@ -163,10 +168,7 @@ void Connection::OnHeader(beast::error_code ec) {
   const auto length = parser_->content_length();
   if (!length && !parser_->chunked())
     return Fail(411, "a Content-Length or a chunked body is required");
-  if (length && *length > state_.options.max_body) {
-    return Fail(413, "the body is larger than " + std::to_string(state_.options.max_body) +
-                         " bytes (--max-body)");
-  }
+  if (length && *length > state_.options.max_body) return Refuse(Cap::kBodyBytes);
   parser_->body_limit(state_.options.max_body);  // enforced chunk by chunk
 
   if (!parser_->is_done() && request.version() >= 11 &&
@@ -193,10 +195,6 @@ void Connection::ReadBody() {
 }
 
 void Connection::OnBody(beast::error_code ec) {
-  if (ec == bhttp::error::body_limit) {
-    return Fail(413, "the body is larger than " + std::to_string(state_.options.max_body) +
-                         " bytes (--max-body)");
-  }
   if (ec) return OnReadError(ec);
   const std::string& body = parser_->get().body();
   state_.metrics.AddBytesReceived(body.size());
@@ -216,11 +214,16 @@ void Connection::OnStored(const Status& status) {
 
 void Connection::OnReadError(beast::error_code ec) {
   if (IsDisconnect(ec)) return Close();
-  if (ec == bhttp::error::header_limit) {
-    return Fail(431, "the request header is larger than " +
-                         std::to_string(state_.options.max_header) + " bytes");
-  }
+  const auto unparsed = buffer_.data();
+  const Cap cap =
+      parser_->CapReached(ec, {static_cast<const char*>(unparsed.data()), unparsed.size()});
+  if (cap != Cap::kNone) return Refuse(cap);
   Fail(400, "malformed request: " + ec.message());
+}
+
+void Connection::Refuse(Cap cap) {
+  const Refusal refusal = http::Refuse(cap, state_.options.max_header, state_.options.max_body);
+  Fail(refusal.status, refusal.detail);
 }
 
 void Connection::ServeHealth() {
@@ -280,13 +283,14 @@ void Connection::LingerClose() {
   phase_ = Phase::kClosing;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  parser_.reset();  // the header and the body are not needed any more
   buffer_.clear();
   stream_.expires_after(kLingerTime);
   Drain();
 }
 
 void Connection::Drain() {
-  stream_.async_read_some(buffer_.prepare(kReadSize),
+  stream_.async_read_some(buffer_.prepare(ReadSize()),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->drained_ += n;
                             if (ec || self->drained_ > kMaxDrain) return self->Close();

@@ -7,7 +7,11 @@
 //   closing (Connection: close, errors): shut down sending, read and discard
 //   what the client still sends for a short while, so that it sees the answer
 //   rather than a reset.
-// Requests are answered in order; pipelined requests wait in the read buffer.
+// Requests are answered in order; pipelined requests wait in the read buffer,
+// and nothing more is read until the request before them is answered.
+// Every buffer has a cap (RequestParser): the read buffer holds at most
+// --max-header-bytes; past a cap the client gets 431, 413 or 400 and the
+// connection closes.
 //
 // Thread safety: a Connection and its Worker's set are touched only on the
 // Worker's thread; DurableQueue callbacks post back to it.
@@ -34,6 +38,7 @@
 #include "libcore/http/durable_queue.h"
 #include "libcore/http/log_api.h"
 #include "libcore/http/metrics.h"
+#include "libcore/http/request_parser.h"
 #include "libcore/http/server.h"
 
 namespace logroute::http {
@@ -106,6 +111,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ReadBody();
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
+  void Refuse(Cap cap);
   void ServeHealth();
   void ServeMetrics();
   // An error answer {"detail": ...}; closes afterwards if the body is unread.
@@ -114,13 +120,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void OnWritten(beast::error_code ec);
   void LingerClose();
   void Drain();
+  size_t ReadSize() const;  // of a read outside the parser
 
   beast::tcp_stream stream_;
   ServerState& state_;
   Worker& worker_;
   Phase phase_ = Phase::kIdle;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  beast::flat_buffer buffer_;  // at most ServerOptions::max_header bytes
+  std::optional<RequestParser> parser_;
   BodyKind kind_ = BodyKind::kJson;
   ApiOutcome outcome_;
   bhttp::response<bhttp::string_body> response_;
