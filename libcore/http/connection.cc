@@ -59,8 +59,12 @@ void Worker::StoreGroup() {
   for (const auto& connection : group) connection->OnStored(status);
 }
 
-void Worker::CloseIdle() {
-  for (Connection* c : connections) c->CloseIfIdle();
+void Worker::CloseIdle(size_t most) {
+  for (; most > 0 && !idle.empty(); --most) {
+    Connection& connection = idle.front();
+    idle.pop_front();
+    connection.CloseIfIdle();
+  }
 }
 
 void Worker::CloseAll() {
@@ -71,9 +75,7 @@ Connection::Connection(tcp::socket socket, ServerState& state, Worker& worker)
     : stream_(std::move(socket)),
       state_(state),
       worker_(worker),
-      buffer_(state.options.max_header) {
-  state_.live_connections.fetch_add(1);
-}
+      buffer_(state.options.max_header) {}
 
 Connection::~Connection() {
   worker_.connections.erase(this);
@@ -90,7 +92,9 @@ void Connection::Start() {
 }
 
 void Connection::CloseIfIdle() {
-  if (phase_ == Phase::kIdle) stream_.cancel();
+  if (phase_ != Phase::kIdle) return;
+  idle_hook_.unlink();
+  stream_.cancel();
 }
 
 void Connection::Close() {
@@ -105,9 +109,11 @@ void Connection::WaitForRequest() {
   // Waiting for a request has its own (idle) deadline; once a byte arrived,
   // the header deadline runs, so a trickling client cannot hold a slot long.
   phase_ = Phase::kIdle;
+  worker_.idle.push_back(*this);
   stream_.expires_after(state_.options.idle_timeout);
   stream_.async_read_some(buffer_.prepare(ReadSize()),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->idle_hook_.unlink();
                             self->buffer_.commit(n);
                             if (ec) return self->Close();
                             self->ReadHeader();

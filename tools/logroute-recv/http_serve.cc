@@ -38,6 +38,11 @@ void DeclareHttpOptions(CLI::App& app, HttpOptions& o) {
   app.add_option("--max-header-bytes", s.max_header, "Largest request header in bytes (431)")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1024}, size_t{1} << 20));
+  app.add_option("--max-connections", s.max_connections,
+                 "Open connections at most; past it new clients wait and the connections idle "
+                 "longest are closed")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1'000'000));
   app.add_option("--token-file", o.token_file,
                  "Require 'Authorization: Bearer <token>' (the file's first line); "
                  "GET /healthz stays open");

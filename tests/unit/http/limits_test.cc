@@ -1,6 +1,7 @@
 // Every per-connection buffer of the Server has a cap (doc/http-api.md,
 // "Connections and limits"): past it the client gets its status, then the
-// connection is closed.
+// connection is closed. And past --max-connections, idle connections make
+// room while busy ones keep their slots.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -166,6 +167,49 @@ TEST_F(LimitsTest, ManyPipelinedRequestsAreAllAnsweredInOrder) {
   ASSERT_TRUE(client.Send(requests));
   for (int i = 0; i < 500; ++i) ASSERT_EQ(client.ReadResponse(), i % 2 ? 400 : 201) << i;
   EXPECT_EQ(testing::CountSpoolRecords(dir_.Path("spool")), 250u);
+}
+
+class ConnectionLimitTest : public ServerTest {
+ protected:
+  static constexpr int kMaxConnections = 4;
+  void SetUp() override {
+    ServerOptions options;
+    options.max_connections = kMaxConnections;
+    Start(false, options);
+  }
+};
+
+TEST_F(ConnectionLimitTest, IdleConnectionsMakeRoomForANewClient) {
+  std::vector<std::unique_ptr<testing::Client>> idle;
+  for (int i = 0; i < kMaxConnections; ++i) {
+    idle.push_back(std::make_unique<testing::Client>(port_));
+    ASSERT_TRUE(idle.back()->Send(Post(testing::EventJson(i))));
+    ASSERT_EQ(idle.back()->ReadResponse(), 201);  // accepted; now waiting between requests
+  }
+  testing::Client fresh(port_);
+  ASSERT_TRUE(fresh.Send(Post(testing::EventJson(9))));
+  EXPECT_EQ(fresh.ReadResponse(), 201);
+  int closed = 0;
+  for (auto& client : idle) closed += client->WaitClosed(seconds(5)) ? 1 : 0;
+  EXPECT_GE(closed, 1);
+}
+
+TEST_F(ConnectionLimitTest, BusyConnectionsKeepTheirSlotsUntilTheyEnd) {
+  std::vector<std::unique_ptr<testing::Client>> busy;
+  for (int i = 0; i < kMaxConnections; ++i) {
+    busy.push_back(std::make_unique<testing::Client>(port_));
+    // 100 Continue: the server holds this request, waiting for its body.
+    ASSERT_TRUE(busy.back()->Send(Head("Expect: 100-continue\r\nContent-Length: 100\r\n")));
+    ASSERT_EQ(busy.back()->ReadResponse(), 100);
+  }
+  testing::Client waiting(port_);
+  ASSERT_TRUE(waiting.Send(Post(testing::EventJson(9))));
+  // Not accepted while every slot is busy (the kernel queues it)...
+  EXPECT_EQ(waiting.ReadResponse(nullptr, std::chrono::milliseconds(500)), 0);
+  for (auto& client : busy) EXPECT_FALSE(client->WaitClosed(std::chrono::milliseconds(1)));
+  // ... and served as soon as a slot frees.
+  busy.pop_back();
+  EXPECT_EQ(waiting.ReadResponse(), 201);
 }
 
 }  // namespace
