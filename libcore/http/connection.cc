@@ -15,9 +15,12 @@ namespace {
 
 constexpr size_t kReadSize = 16 << 10;
 // After an answer with Connection: close, how long and how much of what the
-// client still sends is read and dropped, so that it sees the answer.
+// client still sends is read and dropped, so that it sees the answer. Enough
+// for a client that stops sending once it sees an early answer (Go's
+// net/http drops 256 KiB too); more would be work done for a hostile client
+// that never stops.
 constexpr std::chrono::seconds kLingerTime{2};
-constexpr size_t kMaxDrain = size_t{4} << 20;
+constexpr size_t kMaxDrain = size_t{256} << 10;
 constexpr size_t kMaxGroupBytes = size_t{1} << 20;
 
 std::string_view Sv(beast::string_view v) { return {v.data(), v.size()}; }
@@ -289,14 +292,17 @@ void Connection::LingerClose() {
   phase_ = Phase::kClosing;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  parser_.reset();  // the header and the body are not needed any more
+  // What the connection held is not needed any more: what still comes is
+  // read into the worker's scratch buffer, shared by every closing connection.
+  parser_.reset();
   buffer_.clear();
+  buffer_.shrink_to_fit();
   stream_.expires_after(kLingerTime);
   Drain();
 }
 
 void Connection::Drain() {
-  stream_.async_read_some(buffer_.prepare(ReadSize()),
+  stream_.async_read_some(asio::buffer(worker_.scratch),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->drained_ += n;
                             if (ec || self->drained_ > kMaxDrain) return self->Close();

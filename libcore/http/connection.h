@@ -150,6 +150,8 @@ struct Worker {
   std::string records;
   std::vector<std::shared_ptr<Connection>> waiting;
   bool store_posted = false;
+  // Where closing connections read what they drop (only this thread writes it).
+  std::vector<char> scratch = std::vector<char>(64 << 10);
 };
 
 }  // namespace logroute::http

@@ -27,6 +27,7 @@ using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 // idle connections each worker closes per look while clients wait.
 constexpr auto kFullRetry = std::chrono::milliseconds(10);
 constexpr size_t kReclaimBatch = 16;
+constexpr int kAcceptBurst = 64;  // connections taken per wake-up, as HAProxy's tune.maxaccept
 // Descriptors kept for what is not a connection (spool files, logs, the listener).
 constexpr int kReservedFiles = 64;
 
@@ -124,6 +125,8 @@ Status Server::Impl::Listen() {
   if (ec) return fail("bind");
   acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  acceptor->non_blocking(true, ec);  // for the bursts of Accept()
+  if (ec) return fail("O_NONBLOCK");
   return Status::Ok();
 }
 
@@ -151,6 +154,16 @@ void Server::Impl::Accept() {
       return;
     }
     Start(worker, std::move(socket));
+    // Take what else waits in the backlog now: one accept per turn of this
+    // busy event loop would leave new clients queued behind many others.
+    for (int i = 1; i < kAcceptBurst; ++i) {
+      if (state.live_connections.load() >= state.options.max_connections) break;
+      Worker& next = NextWorker();
+      tcp::socket more(next.io);
+      acceptor->accept(more, ec);
+      if (ec) break;  // would_block; another error comes back to async_accept
+      Start(next, std::move(more));
+    }
     Accept();
   });
 }
