@@ -28,7 +28,8 @@ constexpr std::string_view kRecv[] = {"spool",
                                       "idle-timeout",
                                       "header-timeout",
                                       "body-timeout",
-                                      "shutdown-timeout"};
+                                      "shutdown-timeout",
+                                      "max-connections"};
 
 constexpr std::string_view kFlush[] = {"spool",    "db",           "table",    "max-seconds",
                                        "loop",     "new-spool-id", "interval", "password-file",

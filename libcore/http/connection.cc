@@ -15,9 +15,12 @@ namespace {
 
 constexpr size_t kReadSize = 16 << 10;
 // After an answer with Connection: close, how long and how much of what the
-// client still sends is read and dropped, so that it sees the answer.
+// client still sends is read and dropped, so that it sees the answer. Enough
+// for a client that stops sending once it sees an early answer (Go's
+// net/http drops 256 KiB too); more would be work done for a hostile client
+// that never stops.
 constexpr std::chrono::seconds kLingerTime{2};
-constexpr size_t kMaxDrain = size_t{4} << 20;
+constexpr size_t kMaxDrain = size_t{256} << 10;
 constexpr size_t kMaxGroupBytes = size_t{1} << 20;
 
 std::string_view Sv(beast::string_view v) { return {v.data(), v.size()}; }
@@ -59,8 +62,12 @@ void Worker::StoreGroup() {
   for (const auto& connection : group) connection->OnStored(status);
 }
 
-void Worker::CloseIdle() {
-  for (Connection* c : connections) c->CloseIfIdle();
+void Worker::CloseIdle(size_t most) {
+  for (; most > 0 && !idle.empty(); --most) {
+    Connection& connection = idle.front();
+    idle.pop_front();
+    connection.CloseIfIdle();
+  }
 }
 
 void Worker::CloseAll() {
@@ -68,14 +75,17 @@ void Worker::CloseAll() {
 }
 
 Connection::Connection(tcp::socket socket, ServerState& state, Worker& worker)
-    : stream_(std::move(socket)), state_(state), worker_(worker) {
-  state_.live_connections.fetch_add(1);
-}
+    : stream_(std::move(socket)),
+      state_(state),
+      worker_(worker),
+      buffer_(state.options.max_header) {}
 
 Connection::~Connection() {
   worker_.connections.erase(this);
   state_.live_connections.fetch_sub(1);
 }
+
+size_t Connection::ReadSize() const { return std::min(kReadSize, buffer_.max_size()); }
 
 void Connection::Start() {
   worker_.connections.insert(this);
@@ -85,7 +95,9 @@ void Connection::Start() {
 }
 
 void Connection::CloseIfIdle() {
-  if (phase_ == Phase::kIdle) stream_.cancel();
+  if (phase_ != Phase::kIdle) return;
+  idle_hook_.unlink();
+  stream_.cancel();
 }
 
 void Connection::Close() {
@@ -100,9 +112,11 @@ void Connection::WaitForRequest() {
   // Waiting for a request has its own (idle) deadline; once a byte arrived,
   // the header deadline runs, so a trickling client cannot hold a slot long.
   phase_ = Phase::kIdle;
+  worker_.idle.push_back(*this);
   stream_.expires_after(state_.options.idle_timeout);
-  stream_.async_read_some(buffer_.prepare(kReadSize),
+  stream_.async_read_some(buffer_.prepare(ReadSize()),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->idle_hook_.unlink();
                             self->buffer_.commit(n);
                             if (ec) return self->Close();
                             self->ReadHeader();
@@ -112,7 +126,7 @@ void Connection::WaitForRequest() {
 void Connection::ReadHeader() {
   phase_ = Phase::kHeader;
   close_after_ = false;
-  parser_.emplace();
+  parser_.emplace(state_.options.max_header, state_.options.max_body);
   parser_->header_limit(static_cast<uint32_t>(state_.options.max_header));
   // The real limit is set once the request is known to be a POST we take;
   // Beast reads an unset (none) limit as zero for Content-Length bodies.
@@ -165,10 +179,7 @@ void Connection::OnHeader(beast::error_code ec) {
   const auto length = parser_->content_length();
   if (!length && !parser_->chunked())
     return Fail(411, "a Content-Length or a chunked body is required");
-  if (length && *length > state_.options.max_body) {
-    return Fail(413, "the body is larger than " + std::to_string(state_.options.max_body) +
-                         " bytes (--max-body)");
-  }
+  if (length && *length > state_.options.max_body) return Refuse(Cap::kBodyBytes);
   parser_->body_limit(state_.options.max_body);  // enforced chunk by chunk
 
   if (!parser_->is_done() && request.version() >= 11 &&
@@ -195,10 +206,6 @@ void Connection::ReadBody() {
 }
 
 void Connection::OnBody(beast::error_code ec) {
-  if (ec == bhttp::error::body_limit) {
-    return Fail(413, "the body is larger than " + std::to_string(state_.options.max_body) +
-                         " bytes (--max-body)");
-  }
   if (ec) return OnReadError(ec);
   const std::string& body = parser_->get().body();
   state_.metrics.AddBytesReceived(body.size());
@@ -218,11 +225,16 @@ void Connection::OnStored(const Status& status) {
 
 void Connection::OnReadError(beast::error_code ec) {
   if (IsDisconnect(ec)) return Close();
-  if (ec == bhttp::error::header_limit) {
-    return Fail(431, "the request header is larger than " +
-                         std::to_string(state_.options.max_header) + " bytes");
-  }
+  const auto unparsed = buffer_.data();
+  const Cap cap =
+      parser_->CapReached(ec, {static_cast<const char*>(unparsed.data()), unparsed.size()});
+  if (cap != Cap::kNone) return Refuse(cap);
   Fail(400, "malformed request: " + ec.message());
+}
+
+void Connection::Refuse(Cap cap) {
+  const Refusal refusal = http::Refuse(cap, state_.options.max_header, state_.options.max_body);
+  Fail(refusal.status, refusal.detail);
 }
 
 void Connection::ServeHealth() {
@@ -282,13 +294,17 @@ void Connection::LingerClose() {
   phase_ = Phase::kClosing;
   beast::error_code ec;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  // What the connection held is not needed any more: what still comes is
+  // read into the worker's scratch buffer, shared by every closing connection.
+  parser_.reset();
   buffer_.clear();
+  buffer_.shrink_to_fit();
   stream_.expires_after(kLingerTime);
   Drain();
 }
 
 void Connection::Drain() {
-  stream_.async_read_some(buffer_.prepare(kReadSize),
+  stream_.async_read_some(asio::buffer(worker_.scratch),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->drained_ += n;
                             if (ec || self->drained_ > kMaxDrain) return self->Close();

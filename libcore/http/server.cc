@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <cstdint>
 #include <thread>
 #include <vector>
 
@@ -22,14 +23,36 @@ namespace {
 using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 using WorkGuard = asio::executor_work_guard<asio::io_context::executor_type>;
 
+// At the connection limit: how often the acceptor looks again, and how many
+// idle connections each worker closes per look while clients wait.
+constexpr auto kFullRetry = std::chrono::milliseconds(10);
+constexpr size_t kReclaimBatch = 16;
+constexpr int kAcceptBurst = 64;  // connections taken per wake-up, as HAProxy's tune.maxaccept
+// Descriptors kept for what is not a connection (spool files, logs, the listener).
+constexpr int kReservedFiles = 64;
+
 // Each connection is a file descriptor: 1,000 idle clients exceed the usual
-// soft limit of 1,024, so take what the hard limit allows.
-void RaiseFileLimit() {
+// soft limit of 1,024, so take what the hard limit allows. Returns the limit.
+rlim_t RaiseFileLimit() {
   struct rlimit limit;
-  if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return RLIM_INFINITY;
+  if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &limit);
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) ::getrlimit(RLIMIT_NOFILE, &limit);
   }
+  return limit.rlim_cur;
+}
+
+// --max-connections, lowered to what the open-file limit allows: a server
+// that runs out of descriptors cannot make room by closing idle connections.
+int MaxConnections(int wanted, int shards) {
+  const rlim_t files = RaiseFileLimit();
+  const rlim_t reserved = static_cast<rlim_t>(kReservedFiles + 2 * shards);
+  if (files == RLIM_INFINITY || files >= static_cast<rlim_t>(wanted) + reserved) return wanted;
+  const int room = files > reserved + 1 ? static_cast<int>(files - reserved) : 1;
+  spdlog::warn("The open-file limit {} allows {} connections, fewer than --max-connections {}",
+               files, room, wanted);
+  return room;
 }
 
 std::string FormatEndpoint(const tcp::endpoint& endpoint) {
@@ -54,6 +77,9 @@ struct Server::Impl {
 
   Status Listen();
   void Accept();
+  Worker& NextWorker();
+  void Start(Worker& worker, tcp::socket socket);  // a new connection, served by `worker`
+  void WaitForRoom();
   void BeginStop();
   void CheckDrained();
 
@@ -65,6 +91,7 @@ struct Server::Impl {
   std::optional<asio::steady_timer> retry_timer;
   std::vector<WorkGuard> guards;
   size_t next_worker = 0;
+  std::chrono::steady_clock::time_point full_logged;
   bool stop_begun = false;
   bool forced = false;
   std::chrono::steady_clock::time_point stop_deadline;
@@ -98,11 +125,23 @@ Status Server::Impl::Listen() {
   if (ec) return fail("bind");
   acceptor->listen(asio::socket_base::max_listen_connections, ec);
   if (ec) return fail("listen");
+  acceptor->non_blocking(true, ec);  // for the bursts of Accept()
+  if (ec) return fail("O_NONBLOCK");
   return Status::Ok();
 }
 
+Worker& Server::Impl::NextWorker() { return *workers[next_worker++ % workers.size()]; }
+
+void Server::Impl::Start(Worker& worker, tcp::socket socket) {
+  state.live_connections.fetch_add(1);
+  asio::post(worker.io, [this, &worker, s = std::move(socket)]() mutable {
+    std::make_shared<Connection>(std::move(s), state, worker)->Start();
+  });
+}
+
 void Server::Impl::Accept() {
-  Worker& worker = *workers[next_worker++ % workers.size()];
+  if (state.live_connections.load() >= state.options.max_connections) return WaitForRoom();
+  Worker& worker = NextWorker();
   acceptor->async_accept(worker.io, [this, &worker](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
@@ -114,10 +153,44 @@ void Server::Impl::Accept() {
       });
       return;
     }
-    asio::post(worker.io, [this, &worker, s = std::move(socket)]() mutable {
-      std::make_shared<Connection>(std::move(s), state, worker)->Start();
-    });
+    Start(worker, std::move(socket));
+    // Take what else waits in the backlog now: one accept per turn of this
+    // busy event loop would leave new clients queued behind many others.
+    for (int i = 1; i < kAcceptBurst; ++i) {
+      if (state.live_connections.load() >= state.options.max_connections) break;
+      Worker& next = NextWorker();
+      tcp::socket more(next.io);
+      acceptor->accept(more, ec);
+      if (ec) break;  // would_block; another error comes back to async_accept
+      Start(next, std::move(more));
+    }
     Accept();
+  });
+}
+
+// At the limit, new clients wait in the listen backlog (nothing is accepted
+// to be closed at once). Once one is waiting, the connections idle longest
+// are closed to make room for it, as nginx reuses its keep-alive
+// connections; those in the middle of a request keep their slot.
+void Server::Impl::WaitForRoom() {
+  acceptor->async_wait(tcp::acceptor::wait_read, [this](beast::error_code ec) {
+    if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
+    if (state.live_connections.load() < state.options.max_connections) return Accept();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - full_logged >= std::chrono::minutes(1)) {
+      full_logged = now;
+      spdlog::warn(
+          "Connection limit reached (--max-connections {}): clients wait; closing the "
+          "connections idle longest",
+          state.options.max_connections);
+    }
+    for (auto& worker : workers) {
+      asio::post(worker->io, [w = worker.get()] { w->CloseIdle(kReclaimBatch); });
+    }
+    retry_timer->expires_after(kFullRetry);
+    retry_timer->async_wait([this](beast::error_code wait_ec) {
+      if (!wait_ec) Accept();
+    });
   });
 }
 
@@ -132,7 +205,7 @@ void Server::Impl::BeginStop() {
   signals->cancel(ec);
   retry_timer->cancel();
   for (auto& worker : workers) {
-    asio::post(worker->io, [w = worker.get()] { w->CloseIdle(); });
+    asio::post(worker->io, [w = worker.get()] { w->CloseIdle(SIZE_MAX); });
   }
   stop_deadline = std::chrono::steady_clock::now() + state.options.shutdown_timeout;
   CheckDrained();
@@ -165,7 +238,8 @@ Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options,
                                                spool::SpoolWriter& writer, Env* env) {
   auto impl = std::make_unique<Impl>(options, chain, writer, env);
   LOGROUTE_RETURN_IF_ERROR(impl->Listen());
-  RaiseFileLimit();
+  impl->state.options.max_connections =
+      MaxConnections(std::max(1, options.max_connections), writer.spool().shards());
   if (writer.options().fsync) {
     impl->state.durable = std::make_unique<DurableQueue>(writer, std::max(1, options.sync_threads));
   }

@@ -36,7 +36,11 @@ struct ServerOptions {
   int threads = 2;                      // I/O threads
   int sync_threads = 8;                 // DurableQueue threads (--fsync always)
   size_t max_body = size_t{1} << 20;    // 413 past this
-  size_t max_header = 16 << 10;         // 431 past this (request line + fields)
+  size_t max_header = 16 << 10;         // 431 past this (request line + fields, trailers included)
+  // Open connections; past it new clients wait in the listen backlog and the
+  // connections idle longest are closed for them. Lowered to what the
+  // open-file limit allows.
+  int max_connections = 10'000;
   std::chrono::milliseconds idle_timeout{30'000};    // keep-alive wait for the next request
   std::chrono::milliseconds header_timeout{10'000};  // first byte to end of header
   std::chrono::milliseconds body_timeout{30'000};    // whole body

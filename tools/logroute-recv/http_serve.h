@@ -20,7 +20,8 @@ struct HttpOptions {
   double idle_timeout = 30, header_timeout = 10, body_timeout = 30, shutdown_timeout = 30;
 };
 
-// Declares --max-body, --token-file, --reuse-port, --threads and the timeouts.
+// Declares --max-body, --max-header-bytes, --max-connections, --token-file,
+// --reuse-port, --threads and the timeouts.
 void DeclareHttpOptions(CLI::App& app, HttpOptions& o);
 
 struct SpoolTarget {

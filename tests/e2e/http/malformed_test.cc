@@ -37,6 +37,9 @@ std::vector<Case> Cases() {
   const std::string good_len = std::to_string(good.size());
   std::string deep = R"({"unix_ts":1,"user_id":2,"event_name":"login","x":)";
   deep += std::string(100, '[') + std::string(100, ']') + "}";
+  std::string trailers, many_fields;
+  while (trailers.size() < (20 << 10)) trailers += "X-Trailer: aaaaaaaa\r\n";
+  for (int i = 0; i < 101; ++i) many_fields += "a: b\r\n";
   return {
       // The JSON and the event.
       {"truncated JSON", Post(R"({"unix_ts":1,)"), 400},
@@ -107,8 +110,18 @@ std::vector<Case> Cases() {
       {"chunks over --max-body",
        Head("Transfer-Encoding: chunked\r\n") + "200000\r\n" + std::string(4096, ' '), 413},
       {"a chunked body cut short", Head("Transfer-Encoding: chunked\r\n") + "40\r\n{\"unix", 0},
+      {"a chunk extension of 20 KiB",
+       Head("Transfer-Encoding: chunked\r\n") + "1;" + std::string(20 << 10, 'a') +
+           "\r\n{\r\n0\r\n\r\n",
+       413},
+      {"a chunk-size line of 20 KiB of zeros",
+       Head("Transfer-Encoding: chunked\r\n") + std::string(20 << 10, '0') + "1\r\n{\r\n0\r\n\r\n",
+       400},
+      {"trailers of 20 KiB",
+       Head("Transfer-Encoding: chunked\r\n") + "1\r\n{\r\n0\r\n" + trailers + "\r\n", 431},
       // The header itself.
       {"a header field of 20 KiB", Head("X-Big: " + std::string(20 << 10, 'a') + "\r\n"), 431},
+      {"101 header fields", Head(many_fields + "Content-Length: 2\r\n") + "{}", 431},
       {"a field line without a colon", Head("Content-Length: 2\r\nno colon here\r\n") + "{}", 400},
       {"a NUL in a field value", Head(std::string("X-A: a\0b\r\nContent-Length: 2\r\n", 30)) + "{}",
        400},

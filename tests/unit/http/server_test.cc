@@ -1,14 +1,9 @@
 // The Server in-process, over a SpoolWriter whose Env fails on purpose: a
 // full disk answers 507, a failed fdatasync 503, and neither ever a 2xx.
-#include "libcore/http/server.h"
-
 #include <gtest/gtest.h>
 
-#include <thread>
-
 #include "tests/e2e/http/http_test_util.h"
-#include "tests/support/faulty_env.h"
-#include "tests/support/temp_dir.h"
+#include "tests/unit/http/server_fixture.h"
 
 namespace logroute::http {
 namespace {
@@ -18,44 +13,6 @@ std::string Post(const std::string& body) {
          "Content-Length: " +
          std::to_string(body.size()) + "\r\n\r\n" + body;
 }
-
-// A server on a free port, run on its own thread until the test ends.
-class ServerTest : public ::testing::Test {
- protected:
-  void Start(bool fsync) {
-    auto spool =
-        spool::Spool::Open(dir_.Path("spool"), {.shards = 1, .create = true, .env = &env_});
-    ASSERT_TRUE(spool.ok()) << spool.status().message();
-    auto writer = spool::SpoolWriter::Open(*spool, {.fsync = fsync});
-    ASSERT_TRUE(writer.ok()) << writer.status().message();
-    writer_ = std::move(*writer);
-    ServerOptions options;
-    options.listen = "127.0.0.1:0";
-    options.handle_signals = false;
-    auto server = Server::Create(options, chain_, *writer_);
-    ASSERT_TRUE(server.ok()) << server.status().message();
-    server_ = std::move(*server);
-    const std::string address = server_->local_address();
-    port_ = std::stoi(address.substr(address.rfind(':') + 1));
-    thread_ = std::thread([this] { run_status_ = server_->Run(); });
-  }
-
-  void TearDown() override {
-    if (!server_) return;
-    server_->Stop();
-    thread_.join();
-    EXPECT_TRUE(run_status_.ok()) << run_status_.message();
-  }
-
-  testing::TempDir dir_;
-  testing::FaultyEnv env_;
-  chain::Chain chain_ = std::move(chain::Chain::Build(chain::ChainConfig{}).value());
-  std::unique_ptr<spool::SpoolWriter> writer_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-  Status run_status_;
-  int port_ = 0;
-};
 
 TEST_F(ServerTest, FullDiskAnswers507ThenRecovers) {
   Start(false);
