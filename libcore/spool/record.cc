@@ -148,6 +148,45 @@ void AppendEscapedBytes(std::string_view bytes, std::string* out) {
   AppendBackslashEscaped(bytes, /*hex_controls=*/true, out);
 }
 
+bool AppendUnescapedBytes(std::string_view escaped, std::string* out) {
+  for (size_t i = 0; i < escaped.size(); ++i) {
+    const char c = escaped[i];
+    if (c == '\t' || c == '\n') return false;
+    if (c != '\\') {
+      out->push_back(c);
+      continue;
+    }
+    if (++i == escaped.size()) return false;
+    switch (escaped[i]) {
+      case '\\':
+        out->push_back('\\');
+        break;
+      case 't':
+        out->push_back('\t');
+        break;
+      case 'n':
+        out->push_back('\n');
+        break;
+      case 'r':
+        out->push_back('\r');
+        break;
+      case 'x': {
+        uint8_t byte;
+        if (escaped.size() - i < 3) return false;
+        const char* digits = escaped.data() + i + 1;
+        auto [end, ec] = std::from_chars(digits, digits + 2, byte, 16);
+        if (ec != std::errc() || end != digits + 2) return false;
+        out->push_back(static_cast<char>(byte));
+        i += 2;
+        break;
+      }
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 std::string_view RecordTable(std::string_view line) {
   size_t begin = line.find('\t');
   if (begin == std::string_view::npos) return {};

@@ -42,6 +42,12 @@ void AppendUnescapedName(std::string_view escaped, std::string* out);
 // backslash escapes for \ TAB LF CR, \xNN for other control bytes.
 void AppendEscapedBytes(std::string_view bytes, std::string* out);
 
+// The inverse of AppendEscapedBytes: appends the original bytes to *out.
+// Also takes \xNN for any byte (a hand-edited file). Returns false, with *out
+// unspecified, on a raw TAB or LF, or a backslash not followed by one of
+// \\ \t \n \r \xNN.
+bool AppendUnescapedBytes(std::string_view escaped, std::string* out);
+
 // The TABLE field of `line` without checking the record (empty when there is
 // none): a cheap look-ahead; DecodeRecord decides whether the record is valid.
 std::string_view RecordTable(std::string_view line);

@@ -1,5 +1,7 @@
 #include "libcore/spool/rejects.h"
 
+#include <iterator>
+
 #include "libcore/base/file_util.h"
 #include "libcore/spool/record.h"
 
@@ -15,6 +17,22 @@ void AppendRejectEntry(std::string_view source, std::string_view position, std::
   out->push_back('\t');
   AppendEscapedBytes(data, out);
   out->push_back('\n');
+}
+
+std::string DecodeRejectEntry(std::string_view line, RejectEntry* entry) {
+  std::string* const fields[] = {&entry->source, &entry->position, &entry->reason, &entry->data};
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    const bool last = i + 1 == std::size(fields);
+    const size_t tab = line.find('\t');
+    if (!last && tab == std::string_view::npos) return "too few fields (4 expected)";
+    if (last && tab != std::string_view::npos) return "too many fields (4 expected)";
+    fields[i]->clear();
+    if (!AppendUnescapedBytes(line.substr(0, tab), fields[i])) {
+      return "field " + std::to_string(i + 1) + " is not escaped as AppendEscapedBytes writes";
+    }
+    if (!last) line.remove_prefix(tab + 1);
+  }
+  return {};
 }
 
 Status WriteRejects(const Spool& spool, std::string_view stem, std::string_view entries) {

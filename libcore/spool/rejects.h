@@ -19,6 +19,18 @@ namespace logroute::spool {
 void AppendRejectEntry(std::string_view source, std::string_view position, std::string_view reason,
                        std::string_view data, std::string* out);
 
+// One entry, its fields unescaped.
+struct RejectEntry {
+  std::string source;
+  std::string position;
+  std::string reason;
+  std::string data;
+};
+
+// Reads one entry line (without its LF) as AppendRejectEntry wrote it. Returns
+// an empty string on success, else why the line is not an entry.
+std::string DecodeRejectEntry(std::string_view line, RejectEntry* entry);
+
 // Writes `entries` as rejects/<stem>.rej, durably.
 Status WriteRejects(const Spool& spool, std::string_view stem, std::string_view entries);
 

@@ -157,5 +157,29 @@ TEST(RecordTest, EscapedBytesForRejects) {
   EXPECT_EQ(out, "a\\\\b\\tc\\nd\\re\\x01\\x7f\\x00z\xC3\xA9");
 }
 
+TEST(RecordTest, EscapedBytesRoundTripForEveryByte) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  std::string escaped, back;
+  AppendEscapedBytes(all, &escaped);
+  EXPECT_EQ(escaped.find_first_of("\t\n"), std::string::npos);
+  ASSERT_TRUE(AppendUnescapedBytes(escaped, &back));
+  EXPECT_EQ(back, all);
+}
+
+TEST(RecordTest, UnescapedBytesTakesAnyHexEscape) {
+  std::string out = "kept:";
+  ASSERT_TRUE(AppendUnescapedBytes("\\x41\\xff\\x0a\\xA9", &out));
+  EXPECT_EQ(out, "kept:A\xff\n\xa9");
+}
+
+TEST(RecordTest, UnescapedBytesRefusesWhatTheEscaperNeverWrites) {
+  for (const char* bad :
+       {"a\tb", "a\nb", "trailing\\", "\\q", "\\0", "\\x", "\\x4", "\\x4g", "\\xg4", "\\x+1"}) {
+    std::string out;
+    EXPECT_FALSE(AppendUnescapedBytes(bad, &out)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace logroute::spool
