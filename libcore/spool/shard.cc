@@ -102,6 +102,22 @@ Result<std::string> ReadRange(const Spool& spool, int shard, int fd, off_t from,
   return data;
 }
 
+// The offset just after the last LF before `end` in `fd`; 0 when there is none.
+Result<off_t> AfterLastLineEnd(const Spool& spool, int shard, int fd, off_t end) {
+  char block[65536];  // a torn tail is at most one write long: few blocks back
+  while (end > 0) {
+    const off_t from = std::max<off_t>(0, end - static_cast<off_t>(sizeof block));
+    const auto length = static_cast<size_t>(end - from);
+    if (::pread(fd, block, length, from) != static_cast<ssize_t>(length)) {
+      return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
+    }
+    const size_t newline = std::string_view(block, length).rfind('\n');
+    if (newline != std::string_view::npos) return from + static_cast<off_t>(newline) + 1;
+    end = from;
+  }
+  return off_t{0};
+}
+
 }  // namespace
 
 Result<PendingFile> PendingFile::Open(const Spool& spool, int shard) {
@@ -143,11 +159,14 @@ Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size) 
       pending->offset < static_cast<uint64_t>(size) &&
       static_cast<uint64_t>(size) < pending->offset + pending->length) {
     // The last append to this file stopped short: even if the cut fell on a
-    // line end, its records are a part of one batch, which lands whole or not at all.
-    const auto keep = static_cast<off_t>(pending->offset);
+    // line end, its records are a part of one batch, which lands whole or not
+    // at all. A batch starts at a line start; should `pending` say otherwise
+    // (damaged), the cut goes back to one, never leaving half a line.
+    const auto offset = static_cast<off_t>(pending->offset);
+    LOGROUTE_ASSIGN_OR_RETURN(const off_t keep, AfterLastLineEnd(spool, shard, fd, offset));
     LOGROUTE_ASSIGN_OR_RETURN(std::string tail, ReadRange(spool, shard, fd, keep, size));
     return MoveTailAside(spool, shard, fd, keep, tail,
-                         "torn tail: a writer stopped mid-batch (" + std::to_string(size - keep) +
+                         "torn tail: a writer stopped mid-batch (" + std::to_string(size - offset) +
                              " of " + std::to_string(pending->length) + " bytes written)");
   }
   char last;
@@ -155,28 +174,8 @@ Result<off_t> RepairTornTail(const Spool& spool, int shard, int fd, off_t size) 
     return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
   }
   if (last == '\n') return size;
-
-  // Walk back to the last LF; a torn tail is at most one write long.
-  std::string tail;
-  off_t keep = size;
-  char block[65536];
-  while (keep > 0) {
-    const off_t from = std::max<off_t>(0, keep - static_cast<off_t>(sizeof block));
-    const auto length = static_cast<size_t>(keep - from);
-    if (::pread(fd, block, length, from) != static_cast<ssize_t>(length)) {
-      return ErrnoStatus("cannot read " + spool.ActivePath(shard), errno);
-    }
-    std::string_view chunk(block, length);
-    const size_t newline = chunk.rfind('\n');
-    if (newline != std::string_view::npos) {
-      tail.insert(0, chunk.substr(newline + 1));
-      keep = from + static_cast<off_t>(newline) + 1;
-      break;
-    }
-    tail.insert(0, chunk);
-    keep = from;
-  }
-
+  LOGROUTE_ASSIGN_OR_RETURN(const off_t keep, AfterLastLineEnd(spool, shard, fd, size));
+  LOGROUTE_ASSIGN_OR_RETURN(std::string tail, ReadRange(spool, shard, fd, keep, size));
   return MoveTailAside(spool, shard, fd, keep, tail,
                        "torn tail: a writer stopped mid-record (" + std::to_string(tail.size()) +
                            " bytes without a line end)");

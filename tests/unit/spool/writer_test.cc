@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,6 +20,7 @@
 #include "libcore/base/file_util.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/record.h"
+#include "libcore/spool/rejects.h"
 #include "libcore/spool/shard.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/spool/spool_test_util.h"
@@ -245,6 +247,35 @@ TEST(TornTailTest, WholeFileTornAndLongerThanOneReadBlock) {
             "shard-00/active\tbyte 0\ttorn tail: a writer stopped mid-record (200000 "
             "bytes without a line end)\t" +
                 partial + "\n");
+}
+
+// Found by tests/fuzz/torn_tail_fuzzer: a pending record whose offset is not
+// a line start (a damaged file) left half a line at the end of `active`, to be
+// glued to the next record (regressions/torn_tail/pending_offset_mid_line).
+TEST(TornTailTest, APendingOffsetInsideALineCutsAtALineStart) {
+  TempDir tmp;
+  const Spool spool = OpenSpool(tmp, 1);
+  const std::string kept = MakeRecord(1), cut = MakeRecord(2) + MakeRecord(3).substr(0, 9);
+  AppendRaw(spool.ActivePath(0), kept + cut);
+  struct stat st;
+  ASSERT_EQ(::stat(spool.ActivePath(0).c_str(), &st), 0);
+  char pending[80];
+  std::snprintf(pending, sizeof pending, "%020llu %020zu %020u\n",
+                static_cast<unsigned long long>(st.st_ino), kept.size() + 5, 1000u);
+  WriteFileOrDie(spool.ShardDir(0) + "/pending", pending);
+
+  Result<std::optional<uint64_t>> sealed = SealActive(spool, 0);
+  ASSERT_TRUE(sealed.ok() && sealed->has_value()) << sealed.status().message();
+  EXPECT_EQ(ReadFileOrDie(spool.SegmentPath(0, **sealed)), kept);
+  const std::vector<std::string> rejects = ListDir(spool.RejectsDir());
+  ASSERT_EQ(rejects.size(), 1u);
+  RejectEntry entry;
+  std::string line = ReadFileOrDie(spool.RejectsDir() + "/" + rejects[0]);
+  ASSERT_EQ(line.back(), '\n');
+  line.pop_back();
+  ASSERT_EQ(DecodeRejectEntry(line, &entry), "");
+  EXPECT_EQ(entry.position, "byte " + std::to_string(kept.size()));
+  EXPECT_EQ(entry.data, cut);  // nothing lost
 }
 
 TEST(TornTailTest, SealRepairsBeforeRenaming) {
