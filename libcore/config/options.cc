@@ -8,6 +8,7 @@
 #include <cctype>
 #include <cstdlib>
 #include <memory>
+#include <sstream>
 
 namespace logroute::config {
 namespace {
@@ -37,6 +38,18 @@ void SetupApp(CLI::App& app, std::string_view version) {
       ->envname("LOGROUTE_CONFIG");
   app.config_formatter(std::make_shared<SnakeCaseConfig>());
   app.allow_config_extras(true);  // one file may serve every tool: keys for the others are ignored
+}
+
+CLI::Validator RealRange(double min, double max) {
+  std::ostringstream range;
+  range << "[" << min << " - " << max << "]";
+  return CLI::Validator(
+      [min, max, text = range.str()](std::string& input) -> std::string {
+        double value;
+        if (CLI::detail::lexical_cast(input, value) && value >= min && value <= max) return {};
+        return "Value " + input + " not in range " + text;
+      },
+      "FLOAT in " + range.str());
 }
 
 std::string EnvironmentName(std::string_view long_name) {

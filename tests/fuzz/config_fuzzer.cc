@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <iostream>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -33,7 +34,7 @@ struct Options {
   std::string unrouted = "reject";
   int shards = 0;
   uint64_t segment_bytes = 16 << 20;
-  double max_age = 0;
+  double max_seconds = 0;
   bool strict = false;
   recv::HttpOptions http;
 };
@@ -55,7 +56,8 @@ void Check(std::string_view config, const std::vector<std::string>& args) {
   app.add_option("--shards", o.shards, "Shards")->check(CLI::Range(1, 256));
   app.add_option("--segment-bytes", o.segment_bytes, "Bytes")
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 32));
-  app.add_option("--max-age", o.max_age, "Seconds")->check(CLI::NonNegativeNumber);
+  app.add_option("--max-seconds", o.max_seconds, "Seconds")
+      ->check(RealRange(0, std::numeric_limits<double>::max()));
   app.add_flag("--strict", o.strict, "Stop at the first bad line");
   recv::DeclareHttpOptions(app, o.http);
 
@@ -78,8 +80,8 @@ void Check(std::string_view config, const std::vector<std::string>& args) {
   FUZZ_CHECK(o.shards == 0 || Within(o.shards, 1, 256), "--shards out of range, " + what);
   FUZZ_CHECK(Within(static_cast<double>(o.segment_bytes), 4096, 4294967296.0),
              "--segment-bytes out of range, " + what);
-  FUZZ_CHECK(o.max_age >= 0 && std::isfinite(o.max_age),
-             "--max-age " + std::to_string(o.max_age) + " passed, " + what);
+  FUZZ_CHECK(o.max_seconds >= 0 && std::isfinite(o.max_seconds),
+             "--max-seconds " + std::to_string(o.max_seconds) + " passed, " + what);
   FUZZ_CHECK(Within(static_cast<double>(s.max_body), 64, 1 << 30) &&
                  Within(static_cast<double>(s.max_header), 1024, 1 << 20) &&
                  Within(s.threads, 1, 256) && Within(s.sync_threads, 1, 64),

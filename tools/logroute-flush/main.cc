@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -50,11 +51,11 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--table", o.table, "Insert every row into this table instead of its route's");
   app.add_option("--max-seconds", o.max_seconds,
                  "Start no new segment after this many seconds (0: no bound)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(config::RealRange(0, std::numeric_limits<double>::max()));
   app.add_flag("--loop", o.loop, "Repeat passes every --interval seconds until SIGTERM");
   app.add_option("--interval", o.interval, "Seconds between the starts of passes with --loop")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(config::RealRange(0.1, 86400));
   app.add_option("--password-file", o.password_file,
                  "Read the MySQL password from this file (else MYSQL_PWD or the option files)");
   app.add_option("--progress", o.progress, "Show progress: auto (on a terminal), always, never")
