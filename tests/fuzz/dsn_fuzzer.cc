@@ -123,8 +123,8 @@ void CheckBuilt(fuzz::Input& input) {
   std::string dsn(kScheme);
   if (!user.empty()) dsn += Encode(user) + "@";
   dsn += host;
-  if (port != 0) dsn += ":" + std::to_string(port);
-  dsn += "/" + Encode(database);
+  if (port != 0) dsn += ':' + std::to_string(port);
+  dsn += '/' + Encode(database);
   char separator = '?';
   for (const auto& [key, value] : params) {
     dsn += separator + key + "=" + Encode(value);

@@ -26,7 +26,7 @@ bool SameEvent(const Event& a, const Event& b) {
 }
 
 std::string Show(const Event& e) {
-  return "{" + std::to_string(e.unix_ts) + ", " + std::to_string(e.user_id) + ", " +
+  return '{' + std::to_string(e.unix_ts) + ", " + std::to_string(e.user_id) + ", " +
          fuzz::Printable(e.event_name) + "}";
 }
 
