@@ -16,13 +16,29 @@ namespace {
 // CLI11 2.1 matches a config key to an option by its exact long name, so the
 // documented snake_case key `max_events` was silently ignored (config extras
 // are allowed). Keys are mapped to the options' kebab-case before matching.
+//
+// An empty list (`max_body = []`) for an option that takes one value made
+// CLI11 2.1 read the first of no values (undefined behaviour, found by
+// tests/fuzz/config_fuzzer): it is refused here with a usage error.
 class SnakeCaseConfig : public CLI::ConfigTOML {
  public:
+  explicit SnakeCaseConfig(const CLI::App* app) : app_(app) {}
+
   std::vector<CLI::ConfigItem> from_config(std::istream& input) const override {
     std::vector<CLI::ConfigItem> parsed = CLI::ConfigTOML::from_config(input);
-    for (CLI::ConfigItem& item : parsed) std::replace(item.name.begin(), item.name.end(), '_', '-');
+    for (CLI::ConfigItem& item : parsed) {
+      std::replace(item.name.begin(), item.name.end(), '_', '-');
+      const CLI::Option* option = app_->get_option_no_throw("--" + item.name);
+      if (item.inputs.empty() && option != nullptr && option->get_items_expected_max() == 1) {
+        throw CLI::ValidationError(item.name,
+                                   "an empty list in the config file, but it takes a value");
+      }
+    }
     return parsed;
   }
+
+ private:
+  const CLI::App* app_;  // owns this formatter, so it outlives it
 };
 
 }  // namespace
@@ -36,7 +52,7 @@ void SetupApp(CLI::App& app, std::string_view version) {
       ::access(kDefaultConfigFile, R_OK) == 0 ? kDefaultConfigFile : "";
   app.set_config("--config", default_config, "Read options from this INI/TOML file")
       ->envname("LOGROUTE_CONFIG");
-  app.config_formatter(std::make_shared<SnakeCaseConfig>());
+  app.config_formatter(std::make_shared<SnakeCaseConfig>(&app));
   app.allow_config_extras(true);  // one file may serve every tool: keys for the others are ignored
 }
 

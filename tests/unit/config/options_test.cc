@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -42,6 +43,29 @@ TEST(RealRangeTest, RecvRefusesANanTimeout) {
     for (std::string& arg : copy) argv.push_back(arg.data());
     EXPECT_EQ(ParseCommandLine(app, static_cast<int>(argv.size()), argv.data()), 64) << args[1];
   }
+}
+
+// tests/fuzz/regressions/config/empty_list: `max_body = []` made CLI11 read
+// the first of no values (undefined behaviour, a crash at best).
+TEST(ConfigFileTest, AnEmptyListForAValueIsAUsageError) {
+  const std::string path = ::testing::TempDir() + "/empty_list.conf";
+  {
+    std::FILE* file = std::fopen(path.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    std::fputs("max_body = []\nroute = []\n", file);
+    std::fclose(file);
+  }
+  CLI::App app{"recv"};
+  SetupApp(app, "0");
+  recv::HttpOptions options;
+  recv::DeclareHttpOptions(app, options);
+  std::vector<std::string> routes;
+  app.add_option("--route", routes, "NAME=TABLE");
+  std::vector<std::string> copy = {"recv", "--config", path};
+  std::vector<char*> argv;
+  for (std::string& arg : copy) argv.push_back(arg.data());
+  EXPECT_EQ(ParseCommandLine(app, static_cast<int>(argv.size()), argv.data()), 64);
+  std::remove(path.c_str());
 }
 
 }  // namespace
