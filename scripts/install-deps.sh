@@ -2,7 +2,8 @@
 # Installs the Debian packages logroute needs to build, test and run, when
 # they are missing. Needs root (CI runs as root) or sudo.
 #   scripts/install-deps.sh          build + run (the embedded SQLite default)
-#   scripts/install-deps.sh --test   also what the tests use (MariaDB server, curl, wrk, ...)
+#   scripts/install-deps.sh --test   also what the tests use (MariaDB server, curl, wrk, ...,
+#                                    and clang with its runtimes: the clang build and libFuzzer)
 set -euo pipefail
 
 packages=(
@@ -13,8 +14,9 @@ packages=(
   libboost-dev
 )
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(clang-format mariadb-server mariadb-client curl wrk nginx-light groff-base mandoc
-             man-db cron docker-compose dpkg-dev file procps psmisc python3 shellcheck iproute2)
+  packages+=(clang libclang-rt-14-dev clang-format mariadb-server mariadb-client curl wrk
+             nginx-light groff-base mandoc man-db cron docker-compose dpkg-dev file procps psmisc
+             python3 shellcheck iproute2)
 fi
 
 missing=()

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <sstream>
 
 #include "libcore/base/version.h"
 #include "libcore/config/config_file.h"
@@ -114,6 +115,18 @@ std::string Quoted(std::string_view value, bool always) {
 }
 
 }  // namespace
+
+CLI::Validator RealRange(double min, double max) {
+  std::ostringstream range;
+  range << "[" << min << " - " << max << "]";
+  return CLI::Validator(
+      [min, max, text = range.str()](std::string& input) -> std::string {
+        double value;
+        if (CLI::detail::lexical_cast(input, value) && value >= min && value <= max) return {};
+        return "Value " + input + " not in range " + text;
+      },
+      "FLOAT in " + range.str());
+}
 
 std::string EnvironmentName(std::string_view long_name) {
   std::string name = "LOGROUTE_";

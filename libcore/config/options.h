@@ -34,6 +34,12 @@ inline constexpr const char* kDefaultConfigFile = "/etc/logroute/logroute.conf";
 // "LOGROUTE_MAX_AGE" for "max-age".
 std::string EnvironmentName(std::string_view long_name);
 
+// The check for a real-valued option: a number from `min` to `max`. Use it
+// instead of CLI::Range, CLI::NonNegativeNumber and CLI::PositiveNumber, which
+// let "nan" through (every comparison with NaN is false), so that a timeout of
+// NaN seconds reached the code that turns it into a duration.
+CLI::Validator RealRange(double min, double max);
+
 class CommandLine {
  public:
   // Adds --config, --check-config, --version and the shared option policies

@@ -58,6 +58,14 @@ class EventParser {
   bool ParseFields(std::span<const std::pair<std::string, std::string>> fields, Event* event);
   const FieldErrors& errors() const { return errors_; }
 
+  // The two halves of Parse(), apart, for the differential tests that check
+  // they agree. ParseCommonShape() is the fast path: true only for the common
+  // shape of a valid event, false for anything else, valid or not (it sets no
+  // errors and may leave *event half-written). ParseGeneral() is the general
+  // parser, alone: the same verdict, event and errors as Parse().
+  static bool ParseCommonShape(std::string_view json, Event* event);
+  bool ParseGeneral(std::string_view json, Event* event);
+
  private:
   friend class SaxHandler;
   // False when `name` was already a top-level key of this document.

@@ -337,8 +337,19 @@ bool EventParser::RememberKey(const std::string& name) {
 }
 
 bool EventParser::Parse(std::string_view json, Event* event) {
+  if (ParseCommonEvent(json, event)) {
+    errors_.clear();
+    return true;
+  }
+  return ParseGeneral(json, event);
+}
+
+bool EventParser::ParseCommonShape(std::string_view json, Event* event) {
+  return ParseCommonEvent(json, event);
+}
+
+bool EventParser::ParseGeneral(std::string_view json, Event* event) {
   errors_.clear();
-  if (ParseCommonEvent(json, event)) return true;
   seen_keys_.clear();
   seen_key_set_.clear();
   SaxHandler handler(this, event);

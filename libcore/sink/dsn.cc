@@ -9,8 +9,10 @@ std::string PercentDecode(std::string_view text) {
   std::string out;
   for (size_t i = 0; i < text.size(); ++i) {
     unsigned value = 0;
+    // Two hex digits, or the '%' stands for itself: "%4g" is not "\x04".
     if (text[i] == '%' && i + 2 < text.size() &&
-        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ec == std::errc()) {
+        std::from_chars(text.data() + i + 1, text.data() + i + 3, value, 16).ptr ==
+            text.data() + i + 3) {
       out.push_back(static_cast<char>(value));
       i += 2;
     } else {
@@ -30,16 +32,18 @@ Result<MysqlDsn> ParseMysqlDsn(std::string_view dsn) {
                          " (expected mysql://USER@HOST:PORT/DB or "
                          "mysql://USER@localhost/DB?socket=PATH)");
   };
-  std::string_view rest = dsn.substr(std::string_view("mysql://").size());
+  constexpr std::string_view kScheme = "mysql://";
+  if (!dsn.starts_with(kScheme)) return bad("it does not start with mysql://");
+  std::string_view rest = dsn.substr(kScheme.size());
   std::string_view query;
   if (size_t q = rest.find('?'); q != std::string_view::npos) {
     query = rest.substr(q + 1);
     rest = rest.substr(0, q);
   }
   const size_t slash = rest.find('/');
-  if (slash == std::string_view::npos || slash + 1 >= rest.size()) return bad("no database name");
-  parsed.database = PercentDecode(rest.substr(slash + 1));
   std::string_view authority = rest.substr(0, slash);
+  // The user part first: every other error message shows the DSN, and a
+  // password must never reach a message.
   if (size_t at = authority.rfind('@'); at != std::string_view::npos) {
     std::string_view user = authority.substr(0, at);
     if (user.find(':') != std::string_view::npos) {
@@ -50,6 +54,8 @@ Result<MysqlDsn> ParseMysqlDsn(std::string_view dsn) {
     parsed.user = PercentDecode(user);
     authority.remove_prefix(at + 1);
   }
+  if (slash == std::string_view::npos || slash + 1 >= rest.size()) return bad("no database name");
+  parsed.database = PercentDecode(rest.substr(slash + 1));
   std::string_view port;
   if (authority.starts_with('[')) {  // [::1]:3306
     const size_t close = authority.find(']');

@@ -51,7 +51,7 @@ MariaDbServer TestServer(const std::string& env_file) {
 
 TestDatabase::TestDatabase(const MariaDbServer& server) : server_(server) {
   static std::atomic<int> counter{0};
-  name_ = "t" + std::to_string(std::random_device{}() % 1000000) + "_" + std::to_string(counter++);
+  name_ = 't' + std::to_string(std::random_device{}() % 1000000) + "_" + std::to_string(counter++);
   TryExec("CREATE DATABASE `" + name_ + "` CHARACTER SET utf8mb4");
 }
 

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -56,7 +57,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--max-seconds", o.max_seconds,
                  "Start no new segment after this many seconds (0: no bound)")
       ->capture_default_str()
-      ->check(CLI::NonNegativeNumber);
+      ->check(config::RealRange(0, std::numeric_limits<double>::max()));
   auto* loop =
       app.add_flag("--loop", o.loop, "Repeat passes every --interval seconds until SIGTERM");
   app.add_flag("--new-spool-id", o.new_spool_id,
@@ -65,7 +66,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
       ->excludes(loop);
   app.add_option("--interval", o.interval, "Seconds between the starts of passes with --loop")
       ->capture_default_str()
-      ->check(CLI::Range(0.1, 86400.0));
+      ->check(config::RealRange(0.1, 86400));
   app.add_option("--password-file", o.password_file,
                  "Read the MySQL password from this file (else MYSQL_PWD or the option files)");
   app.add_option("--progress", o.progress, "Show progress: auto (on a terminal), always, never")

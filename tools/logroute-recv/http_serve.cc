@@ -9,6 +9,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "libcore/config/options.h"
 #include "libcore/http/auth.h"
 
 namespace logroute::recv {
@@ -64,18 +65,18 @@ void DeclareHttpOptions(CLI::App& app, HttpOptions& o) {
       ->check(CLI::Range(1, 64));
   app.add_option("--idle-timeout", o.idle_timeout, "Seconds a connection may wait between requests")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 86400.0));
+      ->check(config::RealRange(0.01, 86400));
   app.add_option("--header-timeout", o.header_timeout,
                  "Seconds from a request's first byte to the end of its header")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(config::RealRange(0.01, 3600));
   app.add_option("--body-timeout", o.body_timeout, "Seconds to receive a whole request body")
       ->capture_default_str()
-      ->check(CLI::Range(0.01, 3600.0));
+      ->check(config::RealRange(0.01, 3600));
   app.add_option("--shutdown-timeout", o.shutdown_timeout,
                  "Seconds requests in flight get to finish after SIGTERM")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 3600.0));
+      ->check(config::RealRange(0, 3600));
 }
 
 Status ServeHttp(const std::string& listen, HttpOptions options, const SpoolTarget& target,

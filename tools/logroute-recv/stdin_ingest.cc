@@ -17,8 +17,8 @@ namespace {
 class Ingestor {
  public:
   Ingestor(const chain::Chain& chain, spool::SpoolWriter& writer, const IngestOptions& options,
-           IngestStats* stats, Env* env)
-      : chain_(chain), writer_(writer), options_(options), stats_(stats), env_(env) {
+           IngestStats* stats)
+      : chain_(chain), writer_(writer), options_(options), stats_(stats) {
     batch_.reserve(options.batch_bytes + 4096);
   }
 
@@ -91,7 +91,6 @@ class Ingestor {
   spool::SpoolWriter& writer_;
   const IngestOptions& options_;
   IngestStats* stats_;
-  Env* env_;
   event::EventParser parser_;
   event::Event event_;
   std::string batch_;
@@ -114,7 +113,7 @@ std::string IngestStats::Summary() const {
 
 Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& writer,
                     const IngestOptions& options, IngestStats* stats, Env* env) {
-  Ingestor ingestor(chain, writer, options, stats, env);
+  Ingestor ingestor(chain, writer, options, stats);
   std::string buffer(std::max<size_t>(options.max_line_bytes + 2, 1 << 20), '\0');
   size_t begin = 0, end = 0;
   bool skipping_long_line = false;  // inside a line past the bound, until its LF

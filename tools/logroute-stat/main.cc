@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <exception>
+#include <limits>
 #include <thread>
 
 #include <spdlog/spdlog.h>
@@ -89,7 +90,8 @@ int Run(int argc, char** argv) {
       ->type_name("[SECONDS]")
       ->expected(0, 1)
       ->default_str("2")
-      ->check(CLI::PositiveNumber)
+      ->check(
+          config::RealRange(std::numeric_limits<double>::min(), std::numeric_limits<double>::max()))
       ->excludes(json)
       ->excludes(prometheus);
   app.add_option("--max-age", o.max_age, "Exit 1 if the oldest event waited longer (seconds)")

@@ -76,7 +76,7 @@ TEST_F(HttpApiTest, UnroutedEventAnswers422UnderEventName) {
 }
 
 TEST_F(HttpApiTest, JsonArrayAnswers202WithTheCount) {
-  const CurlResult r = Post("[" + EventJson(1) + "," + EventJson(2, "logout") + "]");
+  const CurlResult r = Post('[' + EventJson(1) + "," + EventJson(2, "logout") + "]");
   EXPECT_EQ(r.status, 202);
   EXPECT_EQ(nlohmann::json::parse(r.body), nlohmann::json::parse(R"({"accepted":2})"));
   EXPECT_EQ(CountSpoolRecords(Spool()), 2u);
@@ -104,7 +104,7 @@ TEST_F(HttpApiTest, BatchIsAllOrNothingAndNamesTheFirstBadItem) {
 }
 
 TEST_F(HttpApiTest, BatchWithAnUnroutedItemAnswers422) {
-  const CurlResult r = Post("[" + EventJson(1) + "," + EventJson(2, "nope") + "]");
+  const CurlResult r = Post('[' + EventJson(1) + "," + EventJson(2, "nope") + "]");
   EXPECT_EQ(r.status, 422);
   EXPECT_EQ(nlohmann::json::parse(r.body)["index"], 1) << r.body;
   EXPECT_EQ(CountSpoolRecords(Spool()), 0u);

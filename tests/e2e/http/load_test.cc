@@ -38,7 +38,7 @@ size_t Hammer(int port, int clients, int requests) {
         std::string body = EventJson(c * 100000 + i);
         if (batch) {
           body = "[" + body;
-          for (int k = 0; k < 9; ++k) body += "," + EventJson(k);
+          for (int k = 0; k < 9; ++k) body += ',' + EventJson(k);
           body += "]";
         }
         if (!client.Send(PostRequest(body))) return;

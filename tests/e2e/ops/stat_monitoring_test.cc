@@ -173,7 +173,7 @@ TEST(StatTableTest, TheBarShowsASkewedShard) {
   const std::map<int, std::string> bars = Bars(r.out);
   ASSERT_EQ(bars.size(), 3u) << r.out;
   EXPECT_EQ(bars.at(full_shard), std::string(20, '#')) << r.out;
-  EXPECT_EQ(bars.at(single_shard), "#" + std::string(19, '.')) << "any backlog shows\n" << r.out;
+  EXPECT_EQ(bars.at(single_shard), '#' + std::string(19, '.')) << "any backlog shows\n" << r.out;
   EXPECT_EQ(bars.at(empty_shard), std::string(20, '.')) << r.out;
   EXPECT_NE(r.out.find("total: 101 events"), std::string::npos) << r.out;
 }

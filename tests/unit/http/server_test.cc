@@ -38,7 +38,7 @@ TEST_F(ServerTest, FailedSyncAnswers503NeverACreated) {
   EXPECT_EQ(client.ReadResponse(&raw), 503);
   EXPECT_NE(raw.find("cannot sync"), std::string::npos) << raw;
   // The failure is sticky for that file: later requests are refused too.
-  client.Send(Post("[" + testing::EventJson(2) + "]"));
+  client.Send(Post('[' + testing::EventJson(2) + "]"));
   EXPECT_EQ(client.ReadResponse(), 503);
 }
 

@@ -29,7 +29,7 @@ constexpr int kShards = 3;
 int64_t UserId(int process, int i) { return int64_t{process} * 1000000 + i; }
 std::string NameOf(int process, int i) {
   // Varying lengths and bytes that need escaping, so records differ in size.
-  return "p" + std::to_string(process) + "\t" + std::string(static_cast<size_t>(i % 37), 'n') +
+  return 'p' + std::to_string(process) + "\t" + std::string(static_cast<size_t>(i % 37), 'n') +
          "\\" + std::to_string(i);
 }
 
