@@ -51,6 +51,7 @@ struct ApiOutcome {
   std::string body;       // JSON
   uint64_t records = 0;   // records Judge() appended for this request
   std::vector<std::pair<std::string_view, uint64_t>> tables;  // accepted per table
+  ClientError client_error = ClientError::kInvalidEvent;      // why, when `status` is a 4xx
 };
 
 class LogApi {

@@ -142,6 +142,46 @@ TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   EXPECT_NE(metrics.Render(0, 0).find("logroute_events_dropped_total 1\n"), std::string::npos);
 }
 
+// logroute_events_unrouted_total{event_name}: whatever the policy did.
+TEST(LogApiUnroutedTest, EachPolicyCountsUnroutedEventsByName) {
+  for (const char* policy : {"reject", "store", "drop"}) {
+    chain::ChainConfig config;
+    config.unrouted_policy = policy;
+    const chain::Chain chain = std::move(chain::Chain::Build(config).value());
+    Metrics metrics;
+    const LogApi api(chain, metrics, Env::Default());
+    std::string records;
+    ApiOutcome out;
+    api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,
+              &out);
+    api.Judge({BodyKind::kNdjson, ""},
+              "{\"unix_ts\":1,\"user_id\":1,\"event_name\":\"login\"}\n"
+              "{\"unix_ts\":1,\"user_id\":2,\"event_name\":\"buy\"}\n",
+              &records, &out);
+    const std::string text = metrics.Render(0, 0);
+    EXPECT_NE(text.find("logroute_events_unrouted_total{event_name=\"buy\"} 2\n"),
+              std::string::npos)
+        << policy << "\n"
+        << text;
+    EXPECT_EQ(text.find("event_name=\"login\""), std::string::npos) << policy;
+  }
+}
+
+TEST(LogApiUnroutedTest, TheReasonOfA4xxIsSet) {
+  const chain::Chain chain = std::move(chain::Chain::Build(chain::ChainConfig{}).value());
+  Metrics metrics;
+  const LogApi api(chain, metrics, Env::Default());
+  std::string records;
+  ApiOutcome out;
+  api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,
+            &out);
+  EXPECT_EQ(out.status, 422u);
+  EXPECT_EQ(out.client_error, ClientError::kUnroutedEvent);
+  api.Judge({BodyKind::kJson, ""}, "[1]", &records, &out);
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(out.client_error, ClientError::kInvalidEvent);
+}
+
 TEST(StoreFailedTest, FullDiskIs507OtherErrorsAre503) {
   ApiOutcome out;
   LogApi::StoreFailed(Status::TempFail("no space left on device"), &out);
