@@ -14,7 +14,8 @@ packages=(
 )
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang-format mariadb-server mariadb-client curl wrk nginx-light groff-base mandoc
-             man-db cron docker-compose dpkg-dev file procps psmisc python3 shellcheck iproute2)
+             man-db cron docker-compose dpkg-dev file procps psmisc python3 shellcheck iproute2
+             prometheus-node-exporter)
 fi
 
 missing=()
