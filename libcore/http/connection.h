@@ -45,7 +45,8 @@ using tcp = boost::asio::ip::tcp;
 
 // What every connection of one server shares.
 struct ServerState {
-  ServerState(const ServerOptions& o, const chain::Chain& chain, spool::SpoolWriter& w, Env* env)
+  ServerState(const ServerOptions& o, const chain::LiveChain& chain, spool::SpoolWriter& w,
+              Env* env)
       : options(o), writer(w), api(chain, metrics, env) {}
 
   ServerOptions options;

@@ -121,6 +121,7 @@ void LogApi::Judge(const BodyType& type, std::string_view body, std::string* rec
   out->body.clear();
   out->records = 0;
   out->tables.clear();
+  out->chain = chain_.Get();
   if (type.kind == BodyKind::kUrlEncoded || type.kind == BodyKind::kMultipart) {
     return JudgeForm(type, body, records, out);
   }
@@ -168,7 +169,7 @@ void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string*
 
 void LogApi::Route(std::string* records, ApiOutcome* out) const {
   Scratch& s = scratch;
-  const chain::Decision decision = chain_.Handle(s.event);
+  const chain::Decision decision = out->chain->Handle(s.event);
   if (decision.unrouted) metrics_.CountUnroutedName(s.event.event_name);
   switch (decision.action) {
     case chain::Decision::Action::kReject:
@@ -211,7 +212,7 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     chain::Decision decision;
     const bool parsed = s.parser.Parse(item.text, &s.event);
     if (parsed) {
-      decision = chain_.Handle(s.event);
+      decision = out->chain->Handle(s.event);
       if (decision.unrouted) metrics_.CountUnroutedName(s.event.event_name);
       if (decision.action == chain::Decision::Action::kRoute) {
         spool::AppendRecord(s.event, decision.table, recv_ts, records);

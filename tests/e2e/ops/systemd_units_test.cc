@@ -105,6 +105,11 @@ TEST(SystemdUnitsContentTest, FlushIsAOneshotTimedEveryThirtySeconds) {
   EXPECT_NE(timer.find("\nWantedBy=timers.target\n"), std::string::npos);
 }
 
+TEST(SystemdUnitsContentTest, RecvReloadsOnSystemctlReload) {
+  const std::string unit = ReadFileOrDie(kUnits + "logroute-recv.service");
+  EXPECT_NE(unit.find("\nExecReload=/bin/kill -HUP $MAINPID\n"), std::string::npos) << unit;
+}
+
 // The node_exporter recipe: --textfile (atomic, written also when a
 // threshold is crossed, which is no failure here) into Debian's directory.
 TEST(SystemdUnitsContentTest, StatFeedsNodeExporterEveryThirtySeconds) {
