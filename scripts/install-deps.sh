@@ -16,7 +16,8 @@ packages=(
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(clang libclang-rt-14-dev clang-format mariadb-server mariadb-client curl wrk
              nginx-light groff-base mandoc man-db cron docker-compose dpkg-dev file procps psmisc
-             python3 shellcheck iproute2)
+             python3 shellcheck iproute2
+             prometheus-node-exporter)
 fi
 
 missing=()

@@ -1,5 +1,13 @@
 // Logging: spdlog to stderr, one format for every tool.
 //
+//   2024-05-15T08:27:51.123+02:00 logroute-flush: info: Flushed to ...
+//
+// Each line starts with the local time (ISO 8601, milliseconds, UTC offset),
+// except when stderr is the systemd journal, which stamps lines itself: that
+// is when JOURNAL_STREAM names stderr's device and inode, as systemd.exec(5)
+// says to check (a child of a unit whose stderr was redirected elsewhere
+// inherits the variable, and gets timestamps).
+//
 // Messages are capitalised sentences with key=value context; ERROR means data
 // is at risk or an operator must act.
 #pragma once
@@ -11,5 +19,8 @@ namespace logroute {
 // Sets the default spdlog logger of the process. `level` is a spdlog level
 // name ("info", "debug", "warn", ...); an unknown name means "info".
 void InitLogging(std::string_view tool, std::string_view level = "info");
+
+// Changes the level of the default logger (a reload). Any thread.
+void SetLogLevel(std::string_view level);
 
 }  // namespace logroute

@@ -10,7 +10,7 @@ Decision Handler::PassOn(const event::Event& event) const {
   // that decides; a hand-made chain still never loses an event silently.
   std::string reason = "event_name: no handler accepted ";
   event::AppendJsonString(event.event_name, &reason);
-  return {Decision::Action::kReject, {}, std::move(reason)};
+  return {Decision::Action::kReject, {}, std::move(reason), true};
 }
 
 std::vector<HandlerSpec> ChainSpecs(const ChainConfig& config) {

@@ -22,6 +22,7 @@ struct Decision {
   Action action = Action::kReject;
   std::string_view table;  // kRoute: the target table; valid while the chain lives
   std::string reason;      // kReject: why, for the client ("event_name: no route for ...")
+  bool unrouted = false;   // no route matched: the unrouted policy decided
 };
 
 class Handler {

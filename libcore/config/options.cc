@@ -257,9 +257,8 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
     std::fprintf(stderr, "%s: %s\n", tool_.c_str(), collected.message().c_str());
     return static_cast<int>(Code::kUsage);
   }
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
   try {
-    app_.parse(reversed);
+    ParseArgs(args);
   } catch (const CLI::CallForHelp& e) {
     return app_.exit(e);
   } catch (const CLI::CallForVersion& e) {
@@ -270,6 +269,22 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
     return static_cast<int>(Code::kUsage);
   }
   return std::nullopt;
+}
+
+void CommandLine::ParseArgs(const std::vector<std::string>& args) {
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 wants them reversed
+  app_.parse(reversed);
+}
+
+Status CommandLine::Reparse(const std::vector<std::string>& command_line) {
+  std::vector<std::string> args;
+  LOGROUTE_RETURN_IF_ERROR(Collect(command_line, &args));
+  try {
+    ParseArgs(args);
+  } catch (const CLI::ParseError& e) {
+    return Status::Usage(Annotate(e.what()));
+  }
+  return Status::Ok();
 }
 
 std::string CommandLine::Annotate(std::string message) const {
@@ -317,38 +332,46 @@ bool CommandLine::HasDefault(const std::string& name) const {
   return holds_it;
 }
 
-int CommandLine::PrintSettings() const {
-  std::vector<std::pair<std::string, std::string>> lines;  // setting, source
+std::vector<CommandLine::Setting> CommandLine::Settings() const {
+  std::vector<Setting> settings;
   for (const std::string& name : SettingNames(app_)) {
     const CLI::Option& option = *app_.get_option("--" + name);
     const std::string key = SnakeCase(name);
-    if (origins_.count(name) == 0 && IsFlag(option)) {
-      lines.emplace_back(key + " = false", "default");
-    } else if (origins_.count(name) == 0 && !HasDefault(name)) {
-      lines.emplace_back("#" + key + " =", "not set");
-    } else if (origins_.count(name) == 0) {
-      lines.emplace_back(key + " = " + Quoted(option.get_default_str(), false), "default");
+    const bool set = origins_.count(name) > 0;
+    Setting setting{name, "", set ? Where(name) : "default"};
+    if (!set && IsFlag(option)) {
+      setting.text = key + " = false";
+    } else if (!set && !HasDefault(name)) {
+      setting.text = "#" + key + " =";
+      setting.source = "not set";
+    } else if (!set) {
+      setting.text = key + " = " + Quoted(option.get_default_str(), false);
     } else if (IsFlag(option)) {
-      lines.emplace_back(key + " = " + (option.as<bool>() ? "true" : "false"), Where(name));
+      setting.text = key + " = " + (option.as<bool>() ? "true" : "false");
     } else if (IsList(option)) {
       std::string items;
       for (const std::string& item : option.reduced_results()) {
         items += (items.empty() ? "" : ", ") + Quoted(item, true);
       }
-      lines.emplace_back(key + " = [" + items + "]", Where(name));
+      setting.text = key + " = [" + items + "]";
     } else {
       const CLI::results_t values = option.reduced_results();
-      lines.emplace_back(key + " = " + Quoted(values.empty() ? "" : values.back(), false),
-                         Where(name));
+      setting.text = key + " = " + Quoted(values.empty() ? "" : values.back(), false);
     }
+    settings.push_back(std::move(setting));
   }
+  return settings;
+}
+
+int CommandLine::PrintSettings() const {
+  const std::vector<Setting> settings = Settings();
   size_t width = 0;
-  for (const auto& [setting, source] : lines) width = std::max(width, setting.size());
+  for (const Setting& setting : settings) width = std::max(width, setting.text.size());
   std::printf("# %s: every setting is valid; the effective values and their sources:\n",
               tool_.c_str());
-  for (const auto& [setting, source] : lines) {
-    std::printf("%-*s  # %s\n", static_cast<int>(std::min<size_t>(width, 48)), setting.c_str(),
-                source.c_str());
+  for (const Setting& setting : settings) {
+    std::printf("%-*s  # %s\n", static_cast<int>(std::min<size_t>(width, 48)), setting.text.c_str(),
+                setting.source.c_str());
   }
   return 0;
 }

@@ -14,13 +14,14 @@
 // (with its file and line; a key of another tool is ignored, since one file
 // serves the three tools); a bad value, with where it came from.
 //
-// Thread safety: none; used once, in main(), before any thread starts.
+// Thread safety: none; one CommandLine per thread (main(), or a reload's).
 #pragma once
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -53,6 +54,11 @@ class CommandLine {
   // been printed on stderr.
   std::optional<int> Parse(int argc, char** argv);
 
+  // Parses again, for a reload: like Parse() but printing nothing, with no
+  // --help or --version, and returning a usage error that says what is wrong
+  // and where. Call it on a new CommandLine over a new CLI::App.
+  Status Reparse(const std::vector<std::string>& command_line);
+
   // Where the value of the option `long_name` (without "--") came from: "the
   // command line", "LOGROUTE_TABLE", "/etc/logroute/logroute.conf:12", or
   // "the default".
@@ -69,6 +75,14 @@ class CommandLine {
   // config file's syntax (`key = value  # source`). Returns 0, the exit status.
   int PrintSettings() const;
 
+  struct Setting {
+    std::string name;    // the long option name, "max-age"
+    std::string text;    // as the config file would say it: "max_age = 90", "#table ="
+    std::string source;  // "default", "not set", "the command line", "FILE:LINE", ...
+  };
+  // Every setting's effective value, in declaration order.
+  std::vector<Setting> Settings() const;
+
  private:
   struct Origin {
     enum class Kind { kCommandLine, kEnvironment, kFile } kind;
@@ -76,6 +90,8 @@ class CommandLine {
   };
 
   Status Collect(const std::vector<std::string>& argv, std::vector<std::string>* args);
+  // CLI11's parse of `args`, in command-line order; throws CLI::ParseError.
+  void ParseArgs(const std::vector<std::string>& args);
   Status CheckCommandLineNames(const std::vector<std::string>& argv) const;
   std::string ConfigFilePath(const std::vector<std::string>& argv) const;
   Status AddFileSettings(const std::string& path, std::vector<std::string>* args);

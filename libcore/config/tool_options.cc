@@ -33,10 +33,10 @@ constexpr std::string_view kRecv[] = {"spool",
 
 constexpr std::string_view kFlush[] = {"spool",    "db",           "table",    "max-seconds",
                                        "loop",     "new-spool-id", "interval", "password-file",
-                                       "progress", "chunk-rows",   "log-level"};
+                                       "progress", "chunk-rows",   "textfile", "log-level"};
 
-constexpr std::string_view kStat[] = {"spool",   "json",       "prometheus", "watch",
-                                      "max-age", "max-events", "log-level"};
+constexpr std::string_view kStat[] = {"spool", "json",    "prometheus", "textfile",
+                                      "watch", "max-age", "max-events", "log-level"};
 
 constexpr std::array kTools = {ToolOptions{"logroute-recv", kRecv},
                                ToolOptions{"logroute-flush", kFlush},

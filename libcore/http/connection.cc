@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
@@ -145,7 +146,8 @@ void Connection::OnHeader(beast::error_code ec) {
   // Transfer-Encoding other than a final "chunked" has no length we could
   // trust: refuse it rather than guess where the next request starts.
   if (request.find(bhttp::field::transfer_encoding) != request.end() && !parser_->chunked()) {
-    return Fail(400, "unsupported Transfer-Encoding: only chunked is accepted");
+    return Fail(400, ClientError::kUnsupportedTransferEncoding,
+                "unsupported Transfer-Encoding: only chunked is accepted");
   }
   const std::string_view target = Sv(request.target());
   const std::string_view path = target.substr(0, target.find('?'));
@@ -160,25 +162,30 @@ void Connection::OnHeader(beast::error_code ec) {
   const std::string& token = state_.options.token;
   if (!token.empty() && endpoint != Endpoint::kHealth &&
       !BearerMatches(Sv(request[bhttp::field::authorization]), token)) {
-    return Fail(401, "missing or wrong bearer token");
+    return Fail(401, ClientError::kUnauthorized, "missing or wrong bearer token");
   }
-  if (endpoint == Endpoint::kNone) return Fail(404, "not found");
+  if (endpoint == Endpoint::kNone) return Fail(404, ClientError::kNotFound, "not found");
   if (endpoint != Endpoint::kLog) {
-    if (request.method() != bhttp::verb::get) return Fail(405, "method not allowed", "GET");
+    if (request.method() != bhttp::verb::get) {
+      return Fail(405, ClientError::kMethodNotAllowed, "method not allowed", "GET");
+    }
     if (!parser_->is_done()) close_after_ = true;  // a GET with a body: not worth reading
     return endpoint == Endpoint::kHealth ? ServeHealth() : ServeMetrics();
   }
-  if (request.method() != bhttp::verb::post) return Fail(405, "method not allowed", "POST");
+  if (request.method() != bhttp::verb::post) {
+    return Fail(405, ClientError::kMethodNotAllowed, "method not allowed", "POST");
+  }
   std::optional<BodyType> type = BodyTypeOf(Sv(request[bhttp::field::content_type]));
   if (!type) {
-    return Fail(415,
+    return Fail(415, ClientError::kUnsupportedMediaType,
                 "Content-Type must be application/json, application/x-ndjson, "
                 "application/x-www-form-urlencoded or multipart/form-data");
   }
   type_ = std::move(*type);
   const auto length = parser_->content_length();
   if (!length && !parser_->chunked())
-    return Fail(411, "a Content-Length or a chunked body is required");
+    return Fail(411, ClientError::kLengthRequired,
+                "a Content-Length or a chunked body is required");
   if (length && *length > state_.options.max_body) return Refuse(Cap::kBodyBytes);
   parser_->body_limit(state_.options.max_body);  // enforced chunk by chunk
 
@@ -229,12 +236,15 @@ void Connection::OnReadError(beast::error_code ec) {
   const Cap cap =
       parser_->CapReached(ec, {static_cast<const char*>(unparsed.data()), unparsed.size()});
   if (cap != Cap::kNone) return Refuse(cap);
-  Fail(400, "malformed request: " + ec.message());
+  Fail(400, ClientError::kMalformedRequest, "malformed request: " + ec.message());
 }
 
 void Connection::Refuse(Cap cap) {
   const Refusal refusal = http::Refuse(cap, state_.options.max_header, state_.options.max_body);
-  Fail(refusal.status, refusal.detail);
+  const ClientError reason = refusal.status == 431   ? ClientError::kHeaderTooLarge
+                            : refusal.status == 413 ? ClientError::kBodyTooLarge
+                                                    : ClientError::kMalformedRequest;
+  Fail(refusal.status, reason, refusal.detail);
 }
 
 void Connection::ServeHealth() {
@@ -255,9 +265,11 @@ void Connection::ServeMetrics() {
   Respond(200, "text/plain; version=0.0.4; charset=utf-8");
 }
 
-void Connection::Fail(unsigned status, std::string_view detail, const char* allow) {
+void Connection::Fail(unsigned status, ClientError reason, std::string_view detail,
+                      const char* allow) {
   // The rest of an unread body would be taken for the next request.
   if (!parser_ || !parser_->is_done()) close_after_ = true;
+  outcome_.client_error = reason;
   outcome_.body = R"({"detail":)";
   event::AppendJsonString(detail, &outcome_.body);
   outcome_.body.push_back('}');
@@ -266,6 +278,10 @@ void Connection::Fail(unsigned status, std::string_view detail, const char* allo
 
 void Connection::Respond(unsigned status, const char* content_type, const char* allow) {
   phase_ = Phase::kWriting;
+  if (status >= 400 && status < 500) {
+    state_.metrics.CountClientError(outcome_.client_error);
+    if (spdlog::should_log(spdlog::level::debug)) LogClientError(status);
+  }
   response_.clear();
   if (allow != nullptr) response_.set(bhttp::field::allow, allow);
   if (status == 401) response_.set(bhttp::field::www_authenticate, "Bearer");
@@ -281,6 +297,24 @@ void Connection::Respond(unsigned status, const char* content_type, const char* 
   bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
     self->OnWritten(ec);
   });
+}
+
+// Debug level: a client's mistake is its own business until an operator
+// looks for it, and a flood of them must not flood the log by default.
+void Connection::LogClientError(unsigned status) const {
+  beast::error_code ec;
+  const tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  std::string_view detail = outcome_.body;
+  constexpr size_t kMaxDetail = 512;
+  const bool cut = detail.size() > kMaxDetail;
+  if (cut) detail = detail.substr(0, kMaxDetail);
+  const auto* request = parser_ ? &parser_->get() : nullptr;
+  spdlog::debug(
+      "Answered {} reason={} peer={} request=\"{} {}\" detail={}{}", status,
+      ClientErrorName(outcome_.client_error),
+      ec ? std::string("?") : peer.address().to_string() + ":" + std::to_string(peer.port()),
+      request ? Sv(request->method_string()) : std::string_view("-"),
+      request ? Sv(request->target()) : std::string_view("-"), detail, cut ? "..." : "");
 }
 
 void Connection::OnWritten(beast::error_code ec) {

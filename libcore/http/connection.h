@@ -51,7 +51,8 @@ using tcp = boost::asio::ip::tcp;
 
 // What every connection of one server shares.
 struct ServerState {
-  ServerState(const ServerOptions& o, const chain::Chain& chain, spool::SpoolWriter& w, Env* env)
+  ServerState(const ServerOptions& o, const chain::LiveChain& chain, spool::SpoolWriter& w,
+              Env* env)
       : options(o), writer(w), api(chain, metrics, env) {}
 
   ServerOptions options;
@@ -99,7 +100,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void ServeHealth();
   void ServeMetrics();
   // An error answer {"detail": ...}; closes afterwards if the body is unread.
-  void Fail(unsigned status, std::string_view detail, const char* allow = nullptr);
+  void Fail(unsigned status, ClientError reason, std::string_view detail,
+            const char* allow = nullptr);
+  // Logs a 4xx answer (in outcome_) with its reason, at debug level.
+  void LogClientError(unsigned status) const;
   void Respond(unsigned status, const char* content_type, const char* allow = nullptr);
   void OnWritten(beast::error_code ec);
   void LingerClose();

@@ -121,12 +121,14 @@ void LogApi::Judge(const BodyType& type, std::string_view body, std::string* rec
   out->body.clear();
   out->records = 0;
   out->tables.clear();
+  out->chain = chain_.Get();
   if (type.kind == BodyKind::kUrlEncoded || type.kind == BodyKind::kMultipart) {
     return JudgeForm(type, body, records, out);
   }
   if (IsBlank(body)) {
     metrics_.CountInvalid(1);
     out->status = 400;
+    out->client_error = ClientError::kInvalidEvent;
     AppendErrorsJson({{"", "the body is empty"}}, &out->body);
     return;
   }
@@ -141,6 +143,7 @@ void LogApi::JudgeOne(std::string_view body, std::string* records, ApiOutcome* o
   if (!s.parser.Parse(body, &s.event)) {
     metrics_.CountInvalid(1);
     out->status = 400;
+    out->client_error = ClientError::kInvalidEvent;
     AppendErrorsJson(s.parser.errors(), &out->body);
     return;
   }
@@ -156,6 +159,7 @@ void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string*
   if (!malformed.empty() || !s.parser.ParseFields(s.fields, &s.event)) {
     metrics_.CountInvalid(1);
     out->status = 400;
+    out->client_error = ClientError::kInvalidEvent;
     AppendErrorsJson(malformed.empty() ? s.parser.errors() : event::FieldErrors{{"", malformed}},
                      &out->body);
     return;
@@ -165,11 +169,13 @@ void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string*
 
 void LogApi::Route(std::string* records, ApiOutcome* out) const {
   Scratch& s = scratch;
-  const chain::Decision decision = chain_.Handle(s.event);
+  const chain::Decision decision = out->chain->Handle(s.event);
+  if (decision.unrouted) metrics_.CountUnroutedName(s.event.event_name);
   switch (decision.action) {
     case chain::Decision::Action::kReject:
       metrics_.CountUnrouted(1);
       out->status = 422;
+      out->client_error = ClientError::kUnroutedEvent;
       AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
       return;
     case chain::Decision::Action::kDrop:
@@ -194,6 +200,7 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
   } else if (std::string error = SplitJsonArray(body, &s.items); !error.empty()) {
     metrics_.CountInvalid(1);
     out->status = 400;
+    out->client_error = ClientError::kInvalidEvent;
     AppendErrorsJson({{"", error}}, &out->body);
     return;
   }
@@ -205,7 +212,8 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     chain::Decision decision;
     const bool parsed = s.parser.Parse(item.text, &s.event);
     if (parsed) {
-      decision = chain_.Handle(s.event);
+      decision = out->chain->Handle(s.event);
+      if (decision.unrouted) metrics_.CountUnroutedName(s.event.event_name);
       if (decision.action == chain::Decision::Action::kRoute) {
         spool::AppendRecord(s.event, decision.table, recv_ts, records);
         CountTable(decision.table, out);
@@ -226,6 +234,7 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     else
       metrics_.CountUnrouted(1);
     out->status = invalid ? 400 : 422;
+    out->client_error = invalid ? ClientError::kInvalidEvent : ClientError::kUnroutedEvent;
     out->body = R"({"index":)";
     AppendUint(i, &out->body);
     if (ndjson) {

@@ -15,11 +15,16 @@
 // at all. The 2xx answer of a judged request may be sent only once its buffer
 // is stored (and, with --fsync always, synced).
 //
+// Each request is judged by the chain of the moment (a snapshot of the
+// LiveChain, kept in its ApiOutcome): a reload takes effect from the next
+// request on, and never changes a request being judged.
+//
 // Thread safety: Judge() may be called from any number of threads; each
 // thread keeps its own parser (thread_local), so the per-request path
 // allocates almost nothing once warm.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -27,7 +32,7 @@
 #include <vector>
 
 #include "libcore/base/env.h"
-#include "libcore/chain/chain.h"
+#include "libcore/chain/live_chain.h"
 #include "libcore/http/metrics.h"
 #include "libcore/spool/writer.h"
 
@@ -50,12 +55,15 @@ struct ApiOutcome {
   unsigned status = 500;  // what to answer (once stored, when `records` > 0)
   std::string body;       // JSON
   uint64_t records = 0;   // records Judge() appended for this request
-  std::vector<std::pair<std::string_view, uint64_t>> tables;  // accepted per table
+  // Accepted per table; the names point into `chain`.
+  std::vector<std::pair<std::string_view, uint64_t>> tables;
+  std::shared_ptr<const chain::Chain> chain;              // the snapshot that judged the request
+  ClientError client_error = ClientError::kInvalidEvent;  // why, when `status` is a 4xx
 };
 
 class LogApi {
  public:
-  LogApi(const chain::Chain& chain, Metrics& metrics, Env* env)
+  LogApi(const chain::LiveChain& chain, Metrics& metrics, Env* env)
       : chain_(chain), metrics_(metrics), env_(env) {}
 
   // Judges one request body. A good one appends its records to *records and
@@ -78,7 +86,7 @@ class LogApi {
   void Route(std::string* records, ApiOutcome* out) const;
   void JudgeBatch(bool ndjson, std::string_view body, std::string* records, ApiOutcome* out) const;
 
-  const chain::Chain& chain_;
+  const chain::LiveChain& chain_;
   Metrics& metrics_;
   Env* env_;
 };

@@ -1,29 +1,36 @@
 #include "libcore/http/metrics.h"
 
-#include <cstdio>
+#include "libcore/metrics/prometheus_text.h"
 
 namespace logroute::http {
 namespace {
 
-void AppendLine(std::string* out, const char* format, auto... args) {
-  char line[256];
-  const int n = std::snprintf(line, sizeof line, format, args...);
-  if (n > 0) out->append(line, static_cast<size_t>(std::min(n, static_cast<int>(sizeof line) - 1)));
-}
+constexpr std::array<std::string_view, kClientErrorCount> kClientErrorNames = {
+    "invalid_event",   "malformed_request", "unsupported_transfer_encoding",
+    "unauthorized",    "not_found",         "method_not_allowed",
+    "length_required", "body_too_large",    "unsupported_media_type",
+    "unrouted_event",  "header_too_large"};
 
-// Table names are [A-Za-z_][A-Za-z0-9_]*, so they need no label escaping.
-void Header(std::string* out, const char* name, const char* type, const char* help) {
-  AppendLine(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+uint64_t Load(const std::atomic<uint64_t>& counter) {
+  return counter.load(std::memory_order_relaxed);
 }
 
 }  // namespace
+
+std::string_view ClientErrorName(ClientError error) {
+  return kClientErrorNames[static_cast<size_t>(error)];
+}
 
 void Metrics::CountRequest(unsigned status) {
   if (status < kMaxStatus) requests_[status].fetch_add(1, std::memory_order_relaxed);
 }
 
+void Metrics::CountClientError(ClientError error) {
+  client_errors_[static_cast<size_t>(error)].fetch_add(1, std::memory_order_relaxed);
+}
+
 uint64_t Metrics::requests(unsigned status) const {
-  return status < kMaxStatus ? requests_[status].load(std::memory_order_relaxed) : 0;
+  return status < kMaxStatus ? Load(requests_[status]) : 0;
 }
 
 void Metrics::CountAccepted(std::string_view table, uint64_t events) {
@@ -37,6 +44,19 @@ void Metrics::CountAccepted(std::string_view table, uint64_t events) {
   accepted_.emplace_back(std::string(table), events);
 }
 
+void Metrics::CountUnroutedName(std::string_view event_name) {
+  std::lock_guard<std::mutex> guard(names_mu_);
+  auto it = unrouted_names_.find(event_name);
+  if (it == unrouted_names_.end()) {
+    // "other" itself is always a label, so the cap counts the names besides it.
+    const size_t named = unrouted_names_.size() - unrouted_names_.count(kOtherName);
+    it = unrouted_names_
+             .try_emplace(std::string(named < kMaxUnroutedNames ? event_name : kOtherName), 0)
+             .first;
+  }
+  ++it->second;
+}
+
 void Metrics::ObserveAppend(double seconds) {
   size_t bucket = 0;
   while (bucket < kAppendBuckets.size() && seconds > kAppendBuckets[bucket]) ++bucket;
@@ -45,59 +65,65 @@ void Metrics::ObserveAppend(double seconds) {
 }
 
 std::string Metrics::Render(uint64_t syncs, uint64_t seals) const {
-  std::string out;
-  out.reserve(4096);
-  Header(&out, "logroute_http_requests_total", "counter", "HTTP responses sent, by status code.");
+  metrics::PrometheusText out;
+  out.Family("logroute_http_requests_total", "counter", "HTTP responses sent, by status code.");
   for (unsigned code = 100; code < kMaxStatus; ++code) {
-    const uint64_t n = requests_[code].load(std::memory_order_relaxed);
-    if (n > 0)
-      AppendLine(&out, "logroute_http_requests_total{code=\"%u\"} %llu\n", code,
-                 static_cast<unsigned long long>(n));
+    const uint64_t n = Load(requests_[code]);
+    if (n > 0) out.Sample("logroute_http_requests_total", {{"code", std::to_string(code)}}, n);
   }
-  Header(&out, "logroute_http_received_bytes_total", "counter", "Request body bytes received.");
-  AppendLine(&out, "logroute_http_received_bytes_total %llu\n",
-             static_cast<unsigned long long>(bytes_.load(std::memory_order_relaxed)));
+  out.Family("logroute_http_client_errors_total", "counter",
+             "HTTP 4xx responses, by reason (doc/http-api.md).");
+  for (size_t i = 0; i < kClientErrorCount; ++i) {
+    out.Sample("logroute_http_client_errors_total", {{"reason", kClientErrorNames[i]}},
+               Load(client_errors_[i]));
+  }
+  out.Family("logroute_http_received_bytes_total", "counter", "Request body bytes received.");
+  out.Sample("logroute_http_received_bytes_total", {}, Load(bytes_));
 
-  Header(&out, "logroute_events_accepted_total", "counter",
-         "Events appended to the spool, by destination table.");
+  out.Family("logroute_events_accepted_total", "counter",
+             "Events appended to the spool, by destination table.");
   {
     std::lock_guard<std::mutex> guard(tables_mu_);
     for (const auto& [table, count] : accepted_) {
-      AppendLine(&out, "logroute_events_accepted_total{table=\"%s\"} %llu\n", table.c_str(),
-                 static_cast<unsigned long long>(count));
+      out.Sample("logroute_events_accepted_total", {{"table", table}}, count);
     }
   }
-  Header(&out, "logroute_events_rejected_total", "counter",
-         "Events refused: invalid (validation) or unrouted (no route, reject policy).");
-  AppendLine(&out, "logroute_events_rejected_total{reason=\"invalid\"} %llu\n",
-             static_cast<unsigned long long>(invalid_.load(std::memory_order_relaxed)));
-  AppendLine(&out, "logroute_events_rejected_total{reason=\"unrouted\"} %llu\n",
-             static_cast<unsigned long long>(unrouted_.load(std::memory_order_relaxed)));
-  Header(&out, "logroute_events_dropped_total", "counter", "Events discarded by --unrouted drop.");
-  AppendLine(&out, "logroute_events_dropped_total %llu\n",
-             static_cast<unsigned long long>(dropped_.load(std::memory_order_relaxed)));
+  out.Family("logroute_events_rejected_total", "counter",
+             "Events refused: invalid (validation) or unrouted (no route, reject policy).");
+  out.Sample("logroute_events_rejected_total", {{"reason", "invalid"}}, Load(invalid_));
+  out.Sample("logroute_events_rejected_total", {{"reason", "unrouted"}}, Load(unrouted_));
+  out.Family("logroute_events_dropped_total", "counter", "Events discarded by --unrouted drop.");
+  out.Sample("logroute_events_dropped_total", {}, Load(dropped_));
+  out.Family("logroute_events_unrouted_total", "counter",
+             "Events no route matched, by event name, whatever the unrouted policy did with "
+             "them; names past the first " +
+                 std::to_string(kMaxUnroutedNames) + " count under \"other\".");
+  {
+    std::lock_guard<std::mutex> guard(names_mu_);
+    for (const auto& [name, count] : unrouted_names_) {
+      out.Sample("logroute_events_unrouted_total", {{"event_name", name}}, count);
+    }
+  }
 
-  Header(&out, "logroute_spool_append_seconds", "histogram",
-         "Time of one spool append (one request or one batch).");
+  out.Family("logroute_spool_append_seconds", "histogram",
+             "Time of one spool append (one request or one batch).");
   uint64_t cumulative = 0;
   for (size_t i = 0; i < kAppendBuckets.size(); ++i) {
-    cumulative += append_buckets_[i].load(std::memory_order_relaxed);
-    AppendLine(&out, "logroute_spool_append_seconds_bucket{le=\"%g\"} %llu\n", kAppendBuckets[i],
-               static_cast<unsigned long long>(cumulative));
+    cumulative += Load(append_buckets_[i]);
+    out.Sample("logroute_spool_append_seconds_bucket",
+               {{"le", metrics::FormatValue(kAppendBuckets[i])}}, cumulative);
   }
-  cumulative += append_buckets_[kAppendBuckets.size()].load(std::memory_order_relaxed);
-  AppendLine(&out, "logroute_spool_append_seconds_bucket{le=\"+Inf\"} %llu\n",
-             static_cast<unsigned long long>(cumulative));
-  AppendLine(&out, "logroute_spool_append_seconds_sum %.9f\n",
-             static_cast<double>(append_nanos_.load(std::memory_order_relaxed)) / 1e9);
-  AppendLine(&out, "logroute_spool_append_seconds_count %llu\n",
-             static_cast<unsigned long long>(cumulative));  // consistent with +Inf
+  cumulative += Load(append_buckets_[kAppendBuckets.size()]);
+  out.Sample("logroute_spool_append_seconds_bucket", {{"le", "+Inf"}}, cumulative);
+  out.Sample("logroute_spool_append_seconds_sum", {},
+             static_cast<double>(Load(append_nanos_)) / 1e9);
+  out.Sample("logroute_spool_append_seconds_count", {}, cumulative);  // consistent with +Inf
 
-  Header(&out, "logroute_spool_syncs_total", "counter", "fdatasync calls on spool files.");
-  AppendLine(&out, "logroute_spool_syncs_total %llu\n", static_cast<unsigned long long>(syncs));
-  Header(&out, "logroute_spool_seals_total", "counter", "Active files sealed into segments.");
-  AppendLine(&out, "logroute_spool_seals_total %llu\n", static_cast<unsigned long long>(seals));
-  return out;
+  out.Family("logroute_spool_syncs_total", "counter", "fdatasync calls on spool files.");
+  out.Sample("logroute_spool_syncs_total", {}, syncs);
+  out.Family("logroute_spool_seals_total", "counter", "Active files sealed into segments.");
+  out.Sample("logroute_spool_seals_total", {}, seals);
+  return out.Take();
 }
 
 }  // namespace logroute::http

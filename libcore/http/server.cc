@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 
+#include <csignal>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -64,7 +65,7 @@ std::string FormatEndpoint(const tcp::endpoint& endpoint) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(const ServerOptions& options, const chain::Chain& chain, spool::SpoolWriter& writer,
+  Impl(const ServerOptions& options, const chain::LiveChain& chain, spool::SpoolWriter& writer,
        Env* env)
       : state(options, chain, writer, env) {
     const int threads = std::max(1, options.threads);
@@ -80,6 +81,7 @@ struct Server::Impl {
   Worker& NextWorker();
   void Start(Worker& worker, tcp::socket socket);  // a new connection, served by `worker`
   void WaitForRoom();
+  void WaitForSignal();
   void BeginStop();
   void CheckDrained();
 
@@ -194,6 +196,19 @@ void Server::Impl::WaitForRoom() {
   });
 }
 
+void Server::Impl::WaitForSignal() {
+  signals->async_wait([this](beast::error_code ec, int signal_number) {
+    if (ec) return;
+    if (signal_number == SIGHUP) {
+      spdlog::info("Received SIGHUP: reloading the configuration");
+      state.options.on_reload();
+      return WaitForSignal();
+    }
+    spdlog::info("Received signal {}", signal_number);
+    BeginStop();
+  });
+}
+
 // Runs on the first worker's thread.
 void Server::Impl::BeginStop() {
   if (stop_begun) return;
@@ -234,12 +249,19 @@ Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Server::~Server() = default;
 
 Result<std::unique_ptr<Server>> Server::Create(const ServerOptions& options,
-                                               const chain::Chain& chain,
+                                               const chain::LiveChain& chain,
                                                spool::SpoolWriter& writer, Env* env) {
   auto impl = std::make_unique<Impl>(options, chain, writer, env);
   LOGROUTE_RETURN_IF_ERROR(impl->Listen());
   impl->state.options.max_connections =
       MaxConnections(std::max(1, options.max_connections), writer.spool().shards());
+  if (options.handle_signals) {
+    // Caught from now on: a signal that comes before Run() waits for it,
+    // rather than killing a server that is about to serve.
+    impl->signals->add(SIGTERM);
+    impl->signals->add(SIGINT);
+    if (options.on_reload) impl->signals->add(SIGHUP);
+  }
   if (writer.options().fsync) {
     impl->state.durable = std::make_unique<DurableQueue>(writer, std::max(1, options.sync_threads));
   }
@@ -255,15 +277,7 @@ std::string Server::local_address() const {
 Status Server::Run() {
   Impl& impl = *impl_;
   for (auto& worker : impl.workers) impl.guards.push_back(asio::make_work_guard(worker->io));
-  if (impl.state.options.handle_signals) {
-    impl.signals->add(SIGTERM);
-    impl.signals->add(SIGINT);
-    impl.signals->async_wait([&impl](beast::error_code ec, int signal_number) {
-      if (ec) return;
-      spdlog::info("Received signal {}", signal_number);
-      impl.BeginStop();
-    });
-  }
+  if (impl.state.options.handle_signals) impl.WaitForSignal();
   impl.Accept();
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl.workers.size(); ++i) {

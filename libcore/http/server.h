@@ -12,6 +12,12 @@
 // Run() serves until SIGTERM/SIGINT (with handle_signals) or Stop(): then it
 // stops accepting, closes idle connections, lets in-flight requests finish
 // (at most `shutdown_timeout`), completes pending syncs and returns.
+// With handle_signals, the signals are caught from Create() on; with
+// `on_reload` set too, SIGHUP calls it and serving goes on.
+//
+// Requests are judged by the chain of the LiveChain at the time they are
+// judged: replacing it (a reload) changes the next requests, on connections
+// old and new, and drops none.
 //
 // Thread safety: Stop() and local_address() may be called from any thread;
 // Run() once.
@@ -19,12 +25,13 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "libcore/base/env.h"
 #include "libcore/base/result.h"
-#include "libcore/chain/chain.h"
+#include "libcore/chain/live_chain.h"
 #include "libcore/spool/writer.h"
 
 namespace logroute::http {
@@ -49,13 +56,15 @@ struct ServerOptions {
   bool reuse_port = false;  // SO_REUSEPORT: several processes share the port
   std::string token;        // non-empty: every request but GET /healthz needs it
   bool handle_signals = true;
+  // Called on SIGHUP, on an I/O thread: it must hand the work over and return.
+  std::function<void()> on_reload;
 };
 
 class Server {
  public:
   // Binds and listens. Unavailable when the address is taken or invalid.
   static Result<std::unique_ptr<Server>> Create(const ServerOptions& options,
-                                                const chain::Chain& chain,
+                                                const chain::LiveChain& chain,
                                                 spool::SpoolWriter& writer,
                                                 Env* env = Env::Default());
   ~Server();

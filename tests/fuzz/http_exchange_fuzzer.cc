@@ -39,6 +39,7 @@
 #include <nlohmann/json.hpp>
 
 #include "libcore/chain/chain.h"
+#include "libcore/chain/live_chain.h"
 #include "libcore/event/event.h"
 #include "libcore/http/auth.h"
 #include "libcore/http/connection.h"
@@ -80,7 +81,7 @@ void DropSealedSegments() {
 
 struct Fixture {
   ServerOptions options;
-  std::unique_ptr<chain::Chain> chain;
+  std::unique_ptr<chain::LiveChain> chain;
   std::unique_ptr<ServerState> state;
   std::unique_ptr<Worker> worker;
 };
@@ -101,7 +102,7 @@ Fixture& FixtureFor(uint8_t flags) {
   config.unrouted_policy = policy == 0 ? "reject" : policy == 1 ? "store" : "drop";
   Result<chain::Chain> chain = chain::Chain::Build(config);
   FUZZ_CHECK(chain.ok(), "cannot build the chain: " + chain.status().message());
-  f->chain = std::make_unique<chain::Chain>(std::move(*chain));
+  f->chain = std::make_unique<chain::LiveChain>(std::move(*chain));
   f->state = std::make_unique<ServerState>(f->options, *f->chain, Writer(), Env::Default());
   f->worker = std::make_unique<Worker>(*f->state);
   return *f;

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -25,6 +26,7 @@
 #include "libcore/flush/new_identity.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
+#include "tools/logroute-flush/textfile.h"
 
 namespace logroute::flush {
 namespace {
@@ -44,6 +46,7 @@ struct Options {
   std::string password_file;
   std::string progress = "auto";
   size_t chunk_rows = 20000;
+  std::string textfile;
   std::string log_level = "info";
 };
 
@@ -75,6 +78,10 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--chunk-rows", o.chunk_rows, "Rows per insert statement")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1000000}));
+  app.add_option("--textfile", o.textfile,
+                 "After each pass, write its metrics to FILE atomically, for node_exporter's "
+                 "textfile collector")
+      ->type_name("FILE");
   app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
       ->capture_default_str();
 }
@@ -117,8 +124,10 @@ Result<Target> OpenTarget(const Options& o) {
   return Target{std::move(spool), std::move(sink)};
 }
 
-Status OnePass(const Options& o, bool progress) {
+// *spool_id is set once the spool is open.
+Status OnePass(const Options& o, bool progress, FlushStats* pass_stats, std::string* spool_id) {
   LOGROUTE_ASSIGN_OR_RETURN(Target target, OpenTarget(o));
+  *spool_id = target.spool.id();
   FlushOptions options;
   options.table_override = o.table;
   options.max_seconds = o.max_seconds;
@@ -135,10 +144,27 @@ Status OnePass(const Options& o, bool progress) {
       ShowProgress(stats, left, first_left > left ? first_left - left : 0);
     };
   }
-  FlushStats stats;
-  Status status = RunFlushPass(target.spool, *target.sink, options, &stats);
+  Status status = RunFlushPass(target.spool, *target.sink, options, pass_stats);
   if (progress && have_first) std::fprintf(stderr, "\n");
-  ReportPass(target.sink->Describe(), stats, status);
+  ReportPass(target.sink->Describe(), *pass_stats, status);
+  return status;
+}
+
+// One pass, then its metrics into --textfile. A pass that failed before it
+// began (no spool, no database) is a failed pass there too.
+Status MeasuredPass(const Options& o, bool progress) {
+  const auto started = std::chrono::steady_clock::now();
+  PassMetrics pass;
+  const Status status = OnePass(o, progress, &pass.stats, &pass.spool_id);
+  if (o.textfile.empty()) return status;
+  pass.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  pass.ended_at =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  pass.success = status.ok();
+  // The pass's own status stands: its rows are in, whatever the metrics.
+  if (Status written = WritePassMetrics(o.textfile, pass); !written.ok()) {
+    spdlog::error("Cannot write the metrics: {}", written.message());
+  }
   return status;
 }
 
@@ -171,7 +197,7 @@ int Loop(const Options& o, bool progress) {
   int failures = 0;
   while (!g_stop.load()) {
     const auto started = std::chrono::steady_clock::now();
-    Status status = OnePass(o, progress);
+    Status status = MeasuredPass(o, progress);
     if (status.ok()) {
       failures = 0;
     } else {
@@ -194,6 +220,15 @@ int Loop(const Options& o, bool progress) {
 Status CheckOptions(const Options& o, const config::CommandLine& cli) {
   if (!o.table.empty()) {
     LOGROUTE_RETURN_IF_ERROR(cli.Blame("table", chain::ValidateTableName(o.table).Wrap("--table")));
+  }
+  if (!o.textfile.empty()) {
+    // Said now rather than after a pass, and after every pass.
+    const size_t slash = o.textfile.rfind('/');
+    const std::string dir = slash == std::string::npos ? "." : o.textfile.substr(0, slash + 1);
+    if (::access(dir.c_str(), W_OK) != 0) {
+      const Status why = ErrnoStatus("--textfile: cannot write to " + dir, errno);
+      return cli.Blame("textfile", Status::Usage(why.message()));
+    }
   }
   if (!o.password_file.empty() && o.db.starts_with("mysql:")) {
     LOGROUTE_RETURN_IF_ERROR(
@@ -221,7 +256,7 @@ int Run(int argc, char** argv) {
 
   const bool progress = o.progress == "always" || (o.progress == "auto" && ::isatty(STDERR_FILENO));
   if (o.loop) return Loop(o, progress);
-  Status status = o.new_spool_id ? NewSpoolId(o) : OnePass(o, progress);
+  Status status = o.new_spool_id ? NewSpoolId(o) : MeasuredPass(o, progress);
   if (!status.ok()) {
     spdlog::error("{}{}", status.message(),
                   status.retryable() ? " (nothing is lost; the next run retries)" : "");

@@ -80,10 +80,11 @@ void DeclareHttpOptions(CLI::App& app, HttpOptions& o) {
 }
 
 Status ServeHttp(const std::string& listen, HttpOptions options, const SpoolTarget& target,
-                 const chain::Chain& chain) {
+                 const chain::LiveChain& chain, std::function<void()> on_reload) {
   MapLargeBuffers();
   http::ServerOptions& server_options = options.server;
   server_options.listen = listen;
+  server_options.on_reload = std::move(on_reload);
   server_options.idle_timeout = Millis(options.idle_timeout);
   server_options.header_timeout = Millis(options.header_timeout);
   server_options.body_timeout = Millis(options.body_timeout);

@@ -2,12 +2,13 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include <CLI/CLI.hpp>
 
 #include "libcore/base/status.h"
-#include "libcore/chain/chain.h"
+#include "libcore/chain/live_chain.h"
 #include "libcore/http/server.h"
 #include "libcore/spool/writer.h"
 
@@ -31,8 +32,10 @@ struct SpoolTarget {
 };
 
 // Opens the spool, serves `listen` until SIGTERM/SIGINT, then syncs the spool
-// and returns. Logs "Listening on HOST:PORT" once the socket is bound.
+// and returns. Logs "Listening on HOST:PORT" once the socket is bound and
+// signals are caught. On SIGHUP, calls `on_reload` on an I/O thread (it must
+// not block); requests are judged by `chain` as it is when they come.
 Status ServeHttp(const std::string& listen, HttpOptions options, const SpoolTarget& target,
-                 const chain::Chain& chain);
+                 const chain::LiveChain& chain, std::function<void()> on_reload);
 
 }  // namespace logroute::recv

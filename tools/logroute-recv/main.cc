@@ -3,6 +3,7 @@
 // stdin_ingest.cc.
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <exception>
 
@@ -12,6 +13,7 @@
 #include "libcore/base/logging.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
+#include "libcore/chain/live_chain.h"
 #include "libcore/chain/registry.h"
 #include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
@@ -19,10 +21,13 @@
 #include "libcore/http/listen_address.h"
 #include "libcore/spool/writer.h"
 #include "tools/logroute-recv/http_serve.h"
+#include "tools/logroute-recv/reload.h"
 #include "tools/logroute-recv/stdin_ingest.h"
 
 namespace logroute::recv {
 namespace {
+
+constexpr const char* kDescription = "Receive JSON events into the logroute spool";
 
 struct Options {
   std::string spool_dir;
@@ -116,8 +121,36 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
   return Status::Ok();
 }
 
+// The configuration as it is now, for a reload: `args` parsed again over the
+// environment and the config file, and validated as at startup.
+Result<Configuration> LoadConfiguration(const std::vector<std::string>& args) {
+  CLI::App app{kDescription, "logroute-recv"};
+  config::CommandLine cli(app, "logroute-recv");
+  Options o;
+  DeclareOptions(app, o);
+  LOGROUTE_RETURN_IF_ERROR(cli.Reparse(args));
+  if (o.no_default_routes) o.chain.default_routes.clear();
+  LOGROUTE_RETURN_IF_ERROR(CheckOptions(o, cli));
+  Result<chain::Chain> chain = chain::Chain::Build(o.chain);
+  if (!chain.ok()) return chain.status().Wrap("invalid handler chain");
+  return Configuration{std::move(chain).value(), o.log_level, cli.Settings()};
+}
+
+Status RunHttp(const Options& o, const config::CommandLine& cli, chain::Chain chain,
+               std::vector<std::string> args) {
+  // Until the server catches SIGHUP, a reload must not kill recv (its
+  // default action); the configuration read at startup is the latest anyway.
+  ::signal(SIGHUP, SIG_IGN);
+  chain::LiveChain live(std::move(chain));
+  Reloader reloader([args = std::move(args)] { return LoadConfiguration(args); }, live,
+                    cli.Settings());
+  const SpoolTarget target{
+      o.spool_dir, o.shards, {.fsync = o.fsync == "always", .segment_bytes = o.segment_bytes}};
+  return ServeHttp(o.listen, o.http, target, live, [&reloader] { reloader.Request(); });
+}
+
 int Run(int argc, char** argv) {
-  CLI::App app{"Receive JSON events into the logroute spool", "logroute-recv"};
+  CLI::App app{kDescription, "logroute-recv"};
   config::CommandLine cli(app, "logroute-recv");
   Options o;
   DeclareOptions(app, o);
@@ -139,14 +172,9 @@ int Run(int argc, char** argv) {
     for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());
     return 0;
   }
-  if (!o.stdin_mode) {
-    const SpoolTarget target{
-        o.spool_dir, o.shards, {.fsync = o.fsync == "always", .segment_bytes = o.segment_bytes}};
-    Status status = ServeHttp(o.listen, o.http, target, *chain);
-    if (!status.ok()) spdlog::error("{}", status.message());
-    return status.exit_code();
-  }
-  Status status = RunStdin(o, *chain);
+  Status status = o.stdin_mode ? RunStdin(o, *chain)
+                               : RunHttp(o, cli, std::move(chain).value(),
+                                         std::vector<std::string>(argv + 1, argv + argc));
   if (!status.ok()) spdlog::error("{}", status.message());
   return status.exit_code();
 }

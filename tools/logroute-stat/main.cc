@@ -16,6 +16,7 @@
 #include "libcore/base/logging.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/config/options.h"
+#include "libcore/metrics/textfile.h"
 #include "libcore/spool/spool.h"
 #include "tools/logroute-stat/report.h"
 
@@ -26,6 +27,7 @@ struct Options {
   std::string spool_dir;
   bool json = false;
   bool prometheus = false;
+  std::string textfile;
   double watch_seconds = -1;  // < 0: print once
   int64_t max_age = -1;
   int64_t max_events = -1;
@@ -40,8 +42,12 @@ void Print(const std::string& text) {
   std::fflush(stdout);
 }
 
-Result<spool::Backlog> Measure(const spool::Spool& spool) {
-  return spool::MeasureBacklog(spool, Env::Default()->NowSeconds());
+Result<Report> Measure(const spool::Spool& spool) {
+  Report report;
+  LOGROUTE_ASSIGN_OR_RETURN(report.backlog,
+                            spool::MeasureBacklog(spool, Env::Default()->NowSeconds()));
+  LOGROUTE_ASSIGN_OR_RETURN(report.tables, MeasureTables(spool));
+  return report;
 }
 
 Thresholds ThresholdsOf(const Options& o) {
@@ -60,12 +66,12 @@ int Watch(const spool::Spool& spool, const Options& o) {
   ::sigaction(SIGTERM, &action, nullptr);
   const auto interval = std::chrono::duration<double>(o.watch_seconds);
   while (!g_stop) {
-    Result<spool::Backlog> backlog = Measure(spool);
-    if (!backlog.ok()) {
-      spdlog::error("{}", backlog.status().message());
-      return backlog.status().exit_code();
+    Result<Report> report = Measure(spool);
+    if (!report.ok()) {
+      spdlog::error("{}", report.status().message());
+      return report.status().exit_code();
     }
-    Print(FormatWatchScreen(*backlog, o.watch_seconds, ThresholdsOf(o)));
+    Print(FormatWatchScreen(*report, o.watch_seconds, ThresholdsOf(o)));
     // Sleep in short steps so that Ctrl-C answers at once.
     const auto until = std::chrono::steady_clock::now() + interval;
     while (!g_stop && std::chrono::steady_clock::now() < until) {
@@ -85,6 +91,11 @@ int Run(int argc, char** argv) {
   auto* prometheus =
       app.add_flag("--prometheus", o.prometheus, "Print Prometheus text (node_exporter textfile)")
           ->excludes(json);
+  auto* textfile =
+      app.add_option("--textfile", o.textfile,
+                     "Write the Prometheus text to FILE atomically, for node_exporter's textfile "
+                     "collector; print nothing else unless --json or --prometheus asks")
+          ->type_name("FILE");
   app.add_option("--watch", o.watch_seconds,
                  "Redraw the table every SECONDS on a terminal until Ctrl-C (default 2)")
       ->type_name("[SECONDS]")
@@ -93,7 +104,8 @@ int Run(int argc, char** argv) {
       ->check(
           config::RealRange(std::numeric_limits<double>::min(), std::numeric_limits<double>::max()))
       ->excludes(json)
-      ->excludes(prometheus);
+      ->excludes(prometheus)
+      ->excludes(textfile);
   app.add_option("--max-age", o.max_age, "Exit 1 if the oldest event waited longer (seconds)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-events", o.max_events, "Exit 1 if more events wait")
@@ -119,20 +131,28 @@ int Run(int argc, char** argv) {
   }
   if (o.watch_seconds > 0) return Watch(*spool, o);
 
-  Result<spool::Backlog> backlog = Measure(*spool);
-  if (!backlog.ok()) {
-    spdlog::error("{}", backlog.status().message());
-    return backlog.status().exit_code();
+  Result<Report> report = Measure(*spool);
+  if (!report.ok()) {
+    spdlog::error("{}", report.status().message());
+    return report.status().exit_code();
   }
-  Print(o.json         ? FormatJson(*backlog)
-        : o.prometheus ? FormatPrometheus(*backlog)
-                       : FormatTable(*backlog));
-  const std::string crossed = CheckThresholds(*backlog, ThresholdsOf(o));
-  if (!crossed.empty()) {
-    spdlog::warn("Threshold crossed: {}", crossed);
-    return 1;
+  // The textfile is written whatever the thresholds say: when one is
+  // crossed is when monitoring needs fresh numbers most.
+  Status written = Status::Ok();
+  if (!o.textfile.empty()) {
+    written = metrics::WriteTextfile(o.textfile, FormatPrometheus(*report));
+    if (!written.ok()) spdlog::error("{}", written.message());
   }
-  return 0;
+  if (o.json || o.prometheus || o.textfile.empty()) {
+    Print(o.json         ? FormatJson(*report)
+          : o.prometheus ? FormatPrometheus(*report)
+                         : FormatTable(*report));
+  }
+  const std::string crossed = CheckThresholds(report->backlog, ThresholdsOf(o));
+  if (!crossed.empty()) spdlog::warn("Threshold crossed: {}", crossed);
+  // A failed write is the graver news: its own status, not the threshold's 1.
+  if (!written.ok()) return written.exit_code();
+  return crossed.empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "libcore/metrics/prometheus_text.h"
+
 namespace logroute::stat {
 namespace {
 
@@ -26,52 +28,81 @@ std::string HumanBytes(uint64_t bytes) {
   return text;
 }
 
+std::string Seconds(int64_t seconds) {
+  return WithSeparators(static_cast<uint64_t>(std::max<int64_t>(0, seconds))) + " s";
+}
+
+// "1 event", "2 events", "1,000 events".
+std::string Counted(uint64_t count, const char* singular, const char* plural) {
+  return WithSeparators(count) + " " + (count == 1 ? singular : plural);
+}
+
 std::string Bar(uint64_t value, uint64_t max, size_t width) {
   const size_t filled =
       max == 0 ? 0 : static_cast<size_t>((value * width + max - 1) / max);  // any backlog shows
   return std::string(filled, '#') + std::string(width - filled, '.');
 }
 
+void AppendRow(std::string* out, const char* format, auto... args) {
+  char line[512];
+  const int n = std::snprintf(line, sizeof line, format, args...);
+  if (n > 0) out->append(line, std::min(static_cast<size_t>(n), sizeof line - 1));
+}
+
 }  // namespace
 
-std::string FormatTable(const spool::Backlog& backlog) {
+std::string WithSeparators(uint64_t value) {
+  const std::string digits = std::to_string(value);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
+
+std::string FormatTable(const Report& report) {
+  const spool::Backlog& backlog = report.backlog;
   uint64_t max_events = 0;
   for (const auto& s : backlog.shards)
     max_events = std::max(max_events, s.active.events + s.sealed.events);
   std::string out;
-  char line[256];
-  std::snprintf(line, sizeof line, "spool %s (id %s)\n", backlog.spool_dir.c_str(),
-                backlog.spool_id.c_str());
-  out += line;
-  std::snprintf(line, sizeof line, "%-8s %12s %10s %5s %12s %10s %8s %5s  %s\n", "shard", "active",
-                "bytes", "segs", "sealed", "bytes", "age_s", "locks", "backlog");
-  out += line;
+  AppendRow(&out, "spool %s (id %s)\n", backlog.spool_dir.c_str(), backlog.spool_id.c_str());
+  // Two spaces between columns: the titles have spaces of their own.
+  AppendRow(&out, "%-5s  %13s  %11s  %8s  %13s  %11s  %9s  %5s  %s\n", "shard", "active events",
+            "active size", "segments", "sealed events", "sealed size", "oldest", "locks",
+            "backlog");
   for (const auto& s : backlog.shards) {
-    std::snprintf(line, sizeof line, "%-8d %12llu %10s %5llu %12llu %10s %8lld %5llu  %s\n",
-                  s.shard, static_cast<unsigned long long>(s.active.events),
-                  HumanBytes(s.active.bytes).c_str(), static_cast<unsigned long long>(s.segments),
-                  static_cast<unsigned long long>(s.sealed.events),
-                  HumanBytes(s.sealed.bytes).c_str(),
-                  static_cast<long long>(AgeOf(backlog, s.oldest_recv_ts)),
-                  static_cast<unsigned long long>(s.locks_held),
-                  Bar(s.active.events + s.sealed.events, max_events, 20).c_str());
-    out += line;
+    AppendRow(&out, "%-5d  %13s  %11s  %8s  %13s  %11s  %9s  %5s  %s\n", s.shard,
+              WithSeparators(s.active.events).c_str(), HumanBytes(s.active.bytes).c_str(),
+              WithSeparators(s.segments).c_str(), WithSeparators(s.sealed.events).c_str(),
+              HumanBytes(s.sealed.bytes).c_str(), Seconds(AgeOf(backlog, s.oldest_recv_ts)).c_str(),
+              WithSeparators(s.locks_held).c_str(),
+              Bar(s.active.events + s.sealed.events, max_events, 20).c_str());
   }
-  std::snprintf(line, sizeof line,
-                "total: %llu events, %s, %llu segments, oldest %lld s; rejects: %llu entries in "
-                "%llu files\n",
-                static_cast<unsigned long long>(backlog.TotalEvents()),
-                HumanBytes(backlog.TotalBytes()).c_str(),
-                static_cast<unsigned long long>(backlog.TotalSegments()),
-                static_cast<long long>(backlog.OldestAgeSeconds()),
-                static_cast<unsigned long long>(backlog.rejects.entries),
-                static_cast<unsigned long long>(backlog.rejects.files));
-  out += line;
+  if (!report.tables.empty()) {
+    size_t width = 5;
+    for (const TableBacklog& t : report.tables) width = std::max(width, t.table.size());
+    const int w = static_cast<int>(width);
+    AppendRow(&out, "\n%-*s  %13s  %11s  %9s\n", w, "table", "events", "size", "oldest");
+    for (const TableBacklog& t : report.tables) {
+      AppendRow(&out, "%-*s  %13s  %11s  %9s\n", w, t.table.c_str(),
+                WithSeparators(t.events).c_str(), HumanBytes(t.bytes).c_str(),
+                Seconds(AgeOf(backlog, t.oldest_recv_ts)).c_str());
+    }
+  }
+  out += "\ntotal: " + Counted(backlog.TotalEvents(), "event", "events") + ", " +
+         HumanBytes(backlog.TotalBytes()) + ", " +
+         Counted(backlog.TotalSegments(), "segment", "segments") + ", oldest " +
+         Seconds(backlog.OldestAgeSeconds()) +
+         "; rejects: " + Counted(backlog.rejects.entries, "entry", "entries") + " in " +
+         Counted(backlog.rejects.files, "file", "files") + "\n";
   return out;
 }
 
-std::string FormatJson(const spool::Backlog& backlog) {
+std::string FormatJson(const Report& report) {
   using nlohmann::json;
+  const spool::Backlog& backlog = report.backlog;
   json shards = json::array();
   for (const auto& s : backlog.shards) {
     shards.push_back({
@@ -84,12 +115,20 @@ std::string FormatJson(const spool::Backlog& backlog) {
         {"locks_held", s.locks_held},
     });
   }
+  json tables = json::array();
+  for (const TableBacklog& t : report.tables) {
+    tables.push_back({{"table", t.table},
+                      {"events", t.events},
+                      {"bytes", t.bytes},
+                      {"oldest_age_seconds", AgeOf(backlog, t.oldest_recv_ts)}});
+  }
   json doc = {
       {"format", 1},
       {"spool", backlog.spool_dir},
       {"spool_id", backlog.spool_id},
       {"measured_at", backlog.measured_at},
       {"shards", shards},
+      {"tables", tables},
       {"rejects",
        {{"files", backlog.rejects.files},
         {"entries", backlog.rejects.entries},
@@ -103,58 +142,65 @@ std::string FormatJson(const spool::Backlog& backlog) {
   return doc.dump(2) + "\n";
 }
 
-std::string FormatPrometheus(const spool::Backlog& backlog) {
-  std::string out;
-  auto family = [&](const char* name, const char* type, const char* help) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-  };
-  auto sample = [&](const char* name, const std::string& labels, uint64_t value) {
-    out += name;
-    if (!labels.empty()) out += "{" + labels + "}";
-    // Appended piece by piece: GCC 12 at -O3 reports a false -Wrestrict on
-    // `" " + std::to_string(value)` (GCC bug 105329).
-    out += ' ';
-    out += std::to_string(value);
-    out += '\n';
-  };
-  const std::string spool_label = "spool=\"" + backlog.spool_id + "\"";
-  auto shard_label = [&](int shard, const char* state) {
-    return spool_label + ",shard=\"" + std::to_string(shard) + "\"" +
-           (state ? std::string(",state=\"") + state + "\"" : "");
-  };
+std::string FormatPrometheus(const Report& report) {
+  const spool::Backlog& backlog = report.backlog;
+  metrics::PrometheusText out;
+  const std::string& id = backlog.spool_id;
+  std::vector<std::string> shard_names;
+  for (const auto& s : backlog.shards) shard_names.push_back(std::to_string(s.shard));
 
-  family("logroute_spool_events", "gauge", "Events waiting in the spool, by shard and state.");
-  for (const auto& s : backlog.shards) {
-    sample("logroute_spool_events", shard_label(s.shard, "active"), s.active.events);
-    sample("logroute_spool_events", shard_label(s.shard, "sealed"), s.sealed.events);
+  // One gauge family with a sample per shard: value(s) picks the number.
+  auto per_shard = [&](const char* name, const char* help, auto value) {
+    out.Family(name, "gauge", help);
+    for (size_t i = 0; i < backlog.shards.size(); ++i) {
+      out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}}, value(backlog.shards[i]));
+    }
+  };
+  auto per_state = [&](const char* name, const char* help, auto active, auto sealed) {
+    out.Family(name, "gauge", help);
+    for (size_t i = 0; i < backlog.shards.size(); ++i) {
+      const spool::ShardBacklog& s = backlog.shards[i];
+      out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}, {"state", "active"}}, active(s));
+      out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}, {"state", "sealed"}}, sealed(s));
+    }
+  };
+  using Shard = spool::ShardBacklog;
+  per_state(
+      "logroute_spool_events", "Events waiting in the spool, by shard and state.",
+      [](const Shard& s) { return s.active.events; },
+      [](const Shard& s) { return s.sealed.events; });
+  per_state(
+      "logroute_spool_bytes", "Bytes waiting in the spool, by shard and state.",
+      [](const Shard& s) { return s.active.bytes; }, [](const Shard& s) { return s.sealed.bytes; });
+  per_shard("logroute_spool_segments", "Sealed segments waiting for flush, by shard.",
+            [](const Shard& s) { return s.segments; });
+  per_shard("logroute_spool_oldest_event_age_seconds",
+            "Seconds the oldest waiting event has waited, by shard (0 when empty).",
+            [&](const Shard& s) { return AgeOf(backlog, s.oldest_recv_ts); });
+  per_shard("logroute_spool_locks_held", "Flocks held on the shard and its segments.",
+            [](const Shard& s) { return s.locks_held; });
+
+  out.Family("logroute_spool_table_events", "gauge",
+             "Events waiting in the spool, by destination table.");
+  for (const TableBacklog& t : report.tables) {
+    out.Sample("logroute_spool_table_events", {{"spool", id}, {"table", t.table}}, t.events);
   }
-  family("logroute_spool_bytes", "gauge", "Bytes waiting in the spool, by shard and state.");
-  for (const auto& s : backlog.shards) {
-    sample("logroute_spool_bytes", shard_label(s.shard, "active"), s.active.bytes);
-    sample("logroute_spool_bytes", shard_label(s.shard, "sealed"), s.sealed.bytes);
+  out.Family("logroute_spool_table_oldest_event_age_seconds", "gauge",
+             "Seconds the oldest event waiting for each destination table has waited.");
+  for (const TableBacklog& t : report.tables) {
+    out.Sample("logroute_spool_table_oldest_event_age_seconds", {{"spool", id}, {"table", t.table}},
+               AgeOf(backlog, t.oldest_recv_ts));
   }
-  family("logroute_spool_segments", "gauge", "Sealed segments waiting for flush, by shard.");
-  for (const auto& s : backlog.shards) {
-    sample("logroute_spool_segments", shard_label(s.shard, nullptr), s.segments);
-  }
-  family("logroute_spool_oldest_event_age_seconds", "gauge",
-         "Seconds the oldest waiting event has waited, by shard (0 when empty).");
-  for (const auto& s : backlog.shards) {
-    sample("logroute_spool_oldest_event_age_seconds", shard_label(s.shard, nullptr),
-           static_cast<uint64_t>(AgeOf(backlog, s.oldest_recv_ts)));
-  }
-  family("logroute_spool_locks_held", "gauge", "Flocks held on the shard and its segments.");
-  for (const auto& s : backlog.shards) {
-    sample("logroute_spool_locks_held", shard_label(s.shard, nullptr), s.locks_held);
-  }
-  family("logroute_spool_reject_entries", "gauge", "Entries in rejects/ (kept for an operator).");
-  sample("logroute_spool_reject_entries", spool_label, backlog.rejects.entries);
-  family("logroute_spool_reject_files", "gauge", "Files in rejects/.");
-  sample("logroute_spool_reject_files", spool_label, backlog.rejects.files);
-  family("logroute_spool_measured_timestamp_seconds", "gauge", "When this backlog was measured.");
-  sample("logroute_spool_measured_timestamp_seconds", spool_label,
-         static_cast<uint64_t>(backlog.measured_at));
-  return out;
+
+  out.Family("logroute_spool_reject_entries", "gauge",
+             "Entries in rejects/ (kept for an operator).");
+  out.Sample("logroute_spool_reject_entries", {{"spool", id}}, backlog.rejects.entries);
+  out.Family("logroute_spool_reject_files", "gauge", "Files in rejects/.");
+  out.Sample("logroute_spool_reject_files", {{"spool", id}}, backlog.rejects.files);
+  out.Family("logroute_spool_measured_timestamp_seconds", "gauge",
+             "When this backlog was measured.");
+  out.Sample("logroute_spool_measured_timestamp_seconds", {{"spool", id}}, backlog.measured_at);
+  return out.Take();
 }
 
 std::string CheckThresholds(const spool::Backlog& backlog, const Thresholds& thresholds) {
@@ -171,9 +217,9 @@ std::string CheckThresholds(const spool::Backlog& backlog, const Thresholds& thr
   return crossed;
 }
 
-std::string FormatWatchScreen(const spool::Backlog& backlog, double interval_seconds,
+std::string FormatWatchScreen(const Report& report, double interval_seconds,
                               const Thresholds& thresholds) {
-  const std::time_t measured = static_cast<std::time_t>(backlog.measured_at);
+  const std::time_t measured = static_cast<std::time_t>(report.backlog.measured_at);
   std::tm local = {};
   localtime_r(&measured, &local);
   char when[32];
@@ -183,8 +229,8 @@ std::string FormatWatchScreen(const spool::Backlog& backlog, double interval_sec
                 when);
   std::string out = "\033[H\033[2J";  // cursor home, clear screen
   out += header;
-  out += FormatTable(backlog);
-  const std::string crossed = CheckThresholds(backlog, thresholds);
+  out += FormatTable(report);
+  const std::string crossed = CheckThresholds(report.backlog, thresholds);
   if (!crossed.empty()) out += "\nTHRESHOLD CROSSED: " + crossed + "\n";
   return out;
 }

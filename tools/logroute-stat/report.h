@@ -6,14 +6,24 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "libcore/spool/backlog.h"
+#include "tools/logroute-stat/table_backlog.h"
 
 namespace logroute::stat {
 
-std::string FormatTable(const spool::Backlog& backlog);
-std::string FormatJson(const spool::Backlog& backlog);
-std::string FormatPrometheus(const spool::Backlog& backlog);
+// What one run of stat measured.
+struct Report {
+  spool::Backlog backlog;
+  std::vector<TableBacklog> tables;  // by destination table
+};
+
+// The table for people: numbers with thousands separators ("1,234,567"),
+// counts in words ("1 event", "2 files").
+std::string FormatTable(const Report& report);
+std::string FormatJson(const Report& report);
+std::string FormatPrometheus(const Report& report);
 
 struct Thresholds {
   std::optional<int64_t> max_age_seconds;
@@ -26,7 +36,10 @@ std::string CheckThresholds(const spool::Backlog& backlog, const Thresholds& thr
 
 // One screen of `--watch`: clears the terminal (ANSI), then a header naming the
 // interval and the measuring time, the table, and the thresholds crossed.
-std::string FormatWatchScreen(const spool::Backlog& backlog, double interval_seconds,
+std::string FormatWatchScreen(const Report& report, double interval_seconds,
                               const Thresholds& thresholds);
+
+// "1,234,567".
+std::string WithSeparators(uint64_t value);
 
 }  // namespace logroute::stat

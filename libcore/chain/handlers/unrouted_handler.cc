@@ -15,16 +15,16 @@ class UnroutedHandler final : public Handler {
   Decision Handle(const event::Event& event) const override {
     switch (action_) {
       case Decision::Action::kRoute:
-        return {action_, table_, {}};
+        return {action_, table_, {}, true};
       case Decision::Action::kDrop:
-        return {action_, {}, {}};
+        return {action_, {}, {}, true};
       case Decision::Action::kReject:
         break;
     }
     std::string reason = "event_name: no route for ";
     event::AppendJsonString(event.event_name, &reason);  // quoted and escaped: safe in any log
     reason += " (unrouted policy is reject)";
-    return {Decision::Action::kReject, {}, std::move(reason)};
+    return {Decision::Action::kReject, {}, std::move(reason), true};
   }
 
   std::string Describe() const override {

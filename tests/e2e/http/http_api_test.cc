@@ -226,6 +226,51 @@ TEST_F(HttpApiTest, MetricsCountRequestsEventsBytesAppendsAndSyncs) {
   }
 }
 
+TEST_F(HttpApiTest, MetricsCountUnroutedEventsByNameAnd4xxByReason) {
+  ASSERT_EQ(Post(EventJson(1, "purchase")).status, 422);
+  ASSERT_EQ(Post("[" + EventJson(2) + "," + EventJson(3, "purchase") + "]").status, 422);
+  ASSERT_EQ(Post(R"({"unix_ts":1,"user_id":4,"event_name":"say \"hi\""})").status, 422);
+  ASSERT_EQ(Post("{").status, 400);
+  ASSERT_EQ(Curl({server_.url("/nope")}).status, 404);
+  ASSERT_EQ(Post(EventJson(5), "Content-Type: text/plain").status, 415);
+  const CurlResult r = Curl({server_.url("/metrics")});
+  ASSERT_EQ(r.status, 200);
+  for (const char* line :
+       {"logroute_events_unrouted_total{event_name=\"purchase\"} 2\n",
+        "logroute_events_unrouted_total{event_name=\"say \\\"hi\\\"\"} 1\n",
+        "logroute_http_client_errors_total{reason=\"unrouted_event\"} 3\n",
+        "logroute_http_client_errors_total{reason=\"invalid_event\"} 1\n",
+        "logroute_http_client_errors_total{reason=\"not_found\"} 1\n",
+        "logroute_http_client_errors_total{reason=\"unsupported_media_type\"} 1\n",
+        "logroute_http_client_errors_total{reason=\"body_too_large\"} 0\n"}) {
+    EXPECT_NE(r.body.find(line), std::string::npos) << line << "\n" << r.body;
+  }
+  EXPECT_EQ(r.body.find("event_name=\"login\""), std::string::npos) << "routed: not unrouted";
+}
+
+// Each 4xx is logged with its reason at debug level, and not at info.
+TEST(HttpLogTest, EachClientErrorIsLoggedWithItsReasonAtDebugLevel) {
+  TempDir dir;
+  RecvServer debug(dir.Path("spool"), {"--log-level", "debug"});
+  ASSERT_TRUE(debug.started()) << debug.log();
+  ASSERT_EQ(
+      Curl({"-H", kJson, "--data-binary", R"({"unix_ts":"soon"})", debug.url("/api/log")}).status,
+      400);
+  ASSERT_EQ(Curl({"-X", "DELETE", debug.url("/api/log")}).status, 405);
+  const std::string log = debug.log();
+  EXPECT_NE(log.find("debug: Answered 400 reason=invalid_event peer=127.0.0.1:"), std::string::npos)
+      << log;
+  EXPECT_NE(log.find("request=\"POST /api/log\" detail={\"unix_ts\":["), std::string::npos) << log;
+  EXPECT_NE(log.find("Answered 405 reason=method_not_allowed"), std::string::npos) << log;
+
+  TempDir quiet_dir;
+  RecvServer quiet(quiet_dir.Path("spool"), {});
+  ASSERT_TRUE(quiet.started()) << quiet.log();
+  ASSERT_EQ(Curl({"-H", kJson, "--data-binary", "{", quiet.url("/api/log")}).status, 400);
+  EXPECT_EQ(quiet.Signal(SIGTERM), 0);
+  EXPECT_EQ(quiet.log().find("Answered"), std::string::npos) << quiet.log();
+}
+
 TEST_F(HttpApiTest, KeepAliveAndPipelinedRequestsAreAnsweredInOrder) {
   Client client(server_.port());
   std::string requests;

@@ -126,8 +126,10 @@ TEST(ExampleConfigTest, EveryToolAcceptsIt) {
 TEST(ExampleConfigTest, EveryValueItSuggestsIsAccepted) {
   // Uncomment every "#key = value" line: each suggested value must parse.
   TempDir dir;
-  RunResult uncomment = Sh("sed -E 's/^#([a-z_]+ = )/\\1/' " + ShellQuote(kExampleConfig) + " > " +
-                           ShellQuote(dir.Path("all.conf")));
+  // The textfile example names node_exporter's directory: write here instead.
+  RunResult uncomment =
+      Sh("sed -E 's/^#([a-z_]+ = )/\\1/; s|^(textfile = ).*|\\1" + dir.Path("m.prom") + "|' " +
+         ShellQuote(kExampleConfig) + " > " + ShellQuote(dir.Path("all.conf")));
   ASSERT_EQ(uncomment.exit_code, 0) << uncomment.err;
   ASSERT_NE(ReadFileOrDie(dir.Path("all.conf")).find("\nfsync = never\n"), std::string::npos);
   RunResult recv = Exec({kRecv, "--config", dir.Path("all.conf"), "--print-chain"}, Clean());

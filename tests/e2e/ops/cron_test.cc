@@ -40,9 +40,14 @@ int ReplaceAll(std::string* text, const std::string& from, const std::string& to
   return count;
 }
 
-// The packaged file, pointed at `dir`'s spool, database and lock, run as root.
+// The packaged file, pointed at `dir`'s spool, database, lock and textfile
+// directory, run as root.
 std::string CronFileFor(const TempDir& dir) {
   std::string text = ReadFileOrDie(kCronFile);
+  EXPECT_EQ(ReplaceAll(&text, "test -x /usr/bin/logroute-stat", "test -x " + kStat), 1);
+  EXPECT_EQ(ReplaceAll(&text, "/usr/bin/logroute-stat", kStat + " --spool " + dir.Path("spool")),
+            1);
+  EXPECT_EQ(ReplaceAll(&text, "/var/lib/prometheus/node-exporter", dir.Path("textfile")), 2);
   EXPECT_EQ(ReplaceAll(&text, "test -x /usr/bin/logroute-flush", "test -x " + kFlush), 2);
   EXPECT_EQ(ReplaceAll(
                 &text, "/usr/bin/logroute-flush",
@@ -119,7 +124,9 @@ TEST(CronFileTest, RunsFlushTwiceAMinuteUnderFlockIntoSyslog) {
   int entries = 0, after_sleep = 0;
   std::istringstream lines(text);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("* * * * *", 0) != 0) continue;
+    if (line.rfind("* * * * *", 0) != 0 || line.find("logroute-stat") != std::string::npos) {
+      continue;
+    }
     ++entries;
     if (line.find(" logroute  sleep 30; ") != std::string::npos) ++after_sleep;
     EXPECT_NE(line.find("flock -n "), std::string::npos) << line;
@@ -128,6 +135,45 @@ TEST(CronFileTest, RunsFlushTwiceAMinuteUnderFlockIntoSyslog) {
   }
   EXPECT_EQ(entries, 2);
   EXPECT_EQ(after_sleep, 1);
+}
+
+// The node_exporter recipe: stat --textfile once a minute, where the
+// directory exists, and not while the systemd timer does the same.
+TEST(CronFileTest, WritesStatsTextfileOnceAMinuteWhereNodeExporterLooks) {
+  const std::string text = ReadFileOrDie(kCronFile);
+  std::string stat_line;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.rfind("* * * * *", 0) == 0 && line.find("logroute-stat") != std::string::npos) {
+      EXPECT_EQ(stat_line, "") << "one entry";
+      stat_line = line;
+    }
+  }
+  for (const char* part : {" root  ", "test -d /var/lib/prometheus/node-exporter || exit 0",
+                           "systemctl is-enabled -q logroute-stat.timer",
+                           "/usr/bin/logroute-stat --textfile "
+                           "/var/lib/prometheus/node-exporter/logroute-stat.prom",
+                           "2>&1 | logger -t logroute-stat"}) {
+    EXPECT_NE(stat_line.find(part), std::string::npos) << part << " in " << stat_line;
+  }
+  EXPECT_EQ(stat_line.find(".tmp"), std::string::npos) << "no redirect-and-mv recipe";
+}
+
+TEST(CronFileTest, TheStatEntryWritesTheTextfileOnlyWhereTheDirectoryIs) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 4);
+  const std::string cron = CronFileFor(dir);
+  const std::string line = cron.substr(cron.rfind("* * * * *"));
+  std::string command = line.substr(line.find("  root  ") + 8);
+  command = command.substr(0, command.find('\n'));
+  RunResult absent = Sh(command, Clean());
+  EXPECT_EQ(absent.exit_code, 0) << absent.out << absent.err;
+  EXPECT_FALSE(fs::exists(dir.Path("textfile"))) << "no directory, nothing written";
+  fs::create_directories(dir.Path("textfile"));
+  RunResult present = Sh(command, Clean());
+  EXPECT_EQ(present.exit_code, 0) << present.out << present.err;
+  const std::string metrics = ReadFileOrDie(dir.Path("textfile/logroute-stat.prom"));
+  EXPECT_NE(metrics.find("logroute_spool_events{"), std::string::npos) << metrics;
 }
 
 TEST(CronFileTest, AnOverlappingRunExitsAtOnce) {

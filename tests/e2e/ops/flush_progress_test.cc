@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <regex>
 
 #include "tests/e2e/ops/ops_util.h"
 #include "tests/support/temp_dir.h"
@@ -33,7 +34,8 @@ TEST(FlushProgressTest, WithoutATerminalOnlyTheSummaryLine) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   EXPECT_EQ(r.err.find('\r'), std::string::npos) << r.err;
-  EXPECT_EQ(r.err.rfind("logroute-flush: info: Flushed to sqlite:", 0), 0u) << r.err;
+  static const std::regex kSummary(R"(^\S+ logroute-flush: info: Flushed to sqlite:.*\n$)");
+  EXPECT_TRUE(std::regex_match(r.err, kSummary)) << r.err;
   EXPECT_NE(r.err.find("rows=6000"), std::string::npos) << r.err;
 }
 

@@ -18,6 +18,8 @@
 #include <regex>
 #include <sstream>
 
+#include <nlohmann/json.hpp>
+
 #include "libcore/base/crc32c.h"
 #include "tests/e2e/ops/ops_util.h"
 #include "tests/support/temp_dir.h"
@@ -102,6 +104,146 @@ TEST(StatPrometheusTest, IsWellFormedTextExposition) {
   EXPECT_EQ(events, 7u) << "the samples of logroute_spool_events add up to the backlog";
   EXPECT_TRUE(typed.count("logroute_spool_oldest_event_age_seconds"));
   EXPECT_TRUE(typed.count("logroute_spool_reject_entries"));
+}
+
+// The samples of `family` in a Prometheus text, added up.
+uint64_t SumOf(const std::string& text, const std::string& family) {
+  uint64_t sum = 0;
+  for (const std::string& line : Lines(text)) {
+    if (line.starts_with(family + "{") || line.starts_with(family + " ")) {
+      sum += std::stoull(line.substr(line.rfind(' ') + 1));
+    }
+  }
+  return sum;
+}
+
+TEST(StatTextfileTest, WritesThePrometheusTextAndPrintsNothingElse) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 7);
+  WriteFileOrDie(dir.Path("logroute.prom"), "stale\n");
+  RunResult r =
+      Exec({kStat, "--spool", dir.Path("spool"), "--textfile", dir.Path("logroute.prom")}, Clean());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "") << "a timer's run mails nothing";
+  const std::string text = ReadFileOrDie(dir.Path("logroute.prom"));
+  EXPECT_EQ(text.find("stale"), std::string::npos) << "replaced";
+  EXPECT_EQ(SumOf(text, "logroute_spool_events"), 7u) << text;
+  EXPECT_NE(text.find("# TYPE logroute_spool_table_events gauge\n"), std::string::npos) << text;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = entry.path().filename();
+    EXPECT_TRUE(name == "spool" || name == "logroute.prom") << "left behind: " << name;
+  }
+}
+
+// The old recipe, `stat --prometheus > f.tmp && mv f.tmp f.prom`, skipped the
+// mv exactly when the alert should fire.
+TEST(StatTextfileTest, StillWrittenWhenAThresholdIsCrossedWhichExitsOne) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 5);
+  RunResult r = Exec(
+      {kStat, "--spool", dir.Path("spool"), "--textfile", dir.Path("m.prom"), "--max-events", "4"},
+      Clean());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("5 events waiting > --max-events 4"), std::string::npos) << r.err;
+  EXPECT_EQ(SumOf(ReadFileOrDie(dir.Path("m.prom")), "logroute_spool_events"), 5u);
+}
+
+TEST(StatTextfileTest, AFailedWriteHasItsOwnExitStatusNotTheThresholds) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 5);
+  RunResult r = Exec({kStat, "--spool", dir.Path("spool"), "--textfile",
+                      dir.Path("no-such-dir/m.prom"), "--max-events", "4"},
+                     Clean());
+  EXPECT_EQ(r.exit_code, 73) << r.err;
+  EXPECT_NE(r.err.find(dir.Path("no-such-dir/m.prom")), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("--max-events 4"), std::string::npos) << "the threshold is still said\n"
+                                                             << r.err;
+}
+
+TEST(StatTextfileTest, JsonOnStandardOutputTextfileBeside) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 3);
+  RunResult r = Exec(
+      {kStat, "--spool", dir.Path("spool"), "--json", "--textfile", dir.Path("m.prom")}, Clean());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(nlohmann::json::parse(r.out)["totals"]["events"], 3);
+  EXPECT_EQ(SumOf(ReadFileOrDie(dir.Path("m.prom")), "logroute_spool_events"), 3u);
+  EXPECT_EQ(Exec({kStat, "--spool", dir.Path("spool"), "--watch", "--textfile", dir.Path("m.prom")},
+                 Clean())
+                .exit_code,
+            64);
+}
+
+// Events for two tables: logs (login) and signups.
+std::string TwoTablesSpool(const TempDir& dir, int logins, int signups) {
+  std::string input = Events(logins);
+  for (int i = 0; i < signups; ++i) {
+    input += R"({"unix_ts":1684129671,"user_id":)" + std::to_string(i) +
+             R"(,"event_name":"signup"})" + "\n";
+  }
+  RunResult r = Exec({kRecv, "--stdin", "--spool", dir.Path("spool"), "--shards", "2", "--route",
+                      "signup=signups"},
+                     Clean({}, input));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return dir.Path("spool");
+}
+
+TEST(StatTablesTest, JsonAndPrometheusShowTheBacklogPerDestinationTable) {
+  TempDir dir;
+  const std::string spool = TwoTablesSpool(dir, 4, 3);
+  RunResult json = Exec({kStat, "--spool", spool, "--json"}, Clean());
+  ASSERT_EQ(json.exit_code, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  ASSERT_EQ(doc["tables"].size(), 2u) << json.out;
+  EXPECT_EQ(doc["tables"][0]["table"], "logs");
+  EXPECT_EQ(doc["tables"][0]["events"], 4);
+  EXPECT_EQ(doc["tables"][1]["table"], "signups");
+  EXPECT_EQ(doc["tables"][1]["events"], 3);
+  EXPECT_EQ(doc["tables"][0]["bytes"].get<uint64_t>() + doc["tables"][1]["bytes"].get<uint64_t>(),
+            doc["totals"]["bytes"].get<uint64_t>());
+  EXPECT_TRUE(doc["tables"][1]["oldest_age_seconds"].is_number());
+
+  RunResult prometheus = Exec({kStat, "--spool", spool, "--prometheus"}, Clean());
+  EXPECT_NE(prometheus.out.find(",table=\"signups\"} 3\n"), std::string::npos) << prometheus.out;
+  EXPECT_EQ(SumOf(prometheus.out, "logroute_spool_table_events"), 7u) << prometheus.out;
+}
+
+TEST(StatTableTest, SeparatorsDistinctTitlesAndOneEventNotOneEvents) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 1234, 1);
+  RunResult r = Exec({kStat, "--spool", dir.Path("spool")}, Clean());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("total: 1,234 events, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; rejects: 0 entries in 0 files"), std::string::npos) << r.out;
+  static const std::regex kRow(R"(^0\s+1,234\s)");
+  static const std::regex kTableRow(R"(^logs\s+1,234\s)");
+  bool row = false, table_row = false;
+  for (const std::string& line : Lines(r.out)) {
+    row = row || std::regex_search(line, kRow);
+    table_row = table_row || std::regex_search(line, kTableRow);
+    if (!line.starts_with("shard ") && !line.starts_with("table ")) continue;
+    // Columns are two or more spaces apart; each title once.
+    static const std::regex kGap(R"(\s{2,})");
+    std::set<std::string> titles;
+    size_t count = 0;
+    for (std::sregex_token_iterator it(line.begin(), line.end(), kGap, -1), end; it != end; ++it) {
+      if (it->str().empty()) continue;
+      ++count;
+      EXPECT_TRUE(titles.insert(*it).second) << "title twice: '" << *it << "' in " << line;
+    }
+    EXPECT_GE(count, line.starts_with("shard ") ? 9u : 4u) << line;
+  }
+  EXPECT_TRUE(row) << r.out;
+  EXPECT_TRUE(table_row) << r.out;
+
+  TempDir one;
+  SpoolEvents(one.Path("spool"), 1, 1);
+  std::filesystem::create_directories(one.Path("spool/rejects"));
+  WriteFileOrDie(one.Path("spool/rejects/shard-00-seg-1.rej"), "a reject\n");
+  r = Exec({kStat, "--spool", one.Path("spool")}, Clean());
+  EXPECT_NE(r.out.find("total: 1 event, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(", 0 segments, "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("; rejects: 1 entry in 1 file\n"), std::string::npos) << r.out;
 }
 
 TEST(StatThresholdsTest, MaxEventsExitsOneNamingTheThreshold) {

@@ -29,10 +29,12 @@ std::string Replace(std::string text, const std::string& from, const std::string
 // the man pages into dir/man/man{1,7} for --man=yes.
 void StageUnits(const TempDir& dir) {
   for (const char* unit :
-       {"logroute-recv.service", "logroute-flush.service", "logroute-flush.timer"}) {
+       {"logroute-recv.service", "logroute-flush.service", "logroute-flush.timer",
+        "logroute-stat.service", "logroute-stat.timer"}) {
     std::string text = ReadFileOrDie(kUnits + unit);
     text = Replace(text, "/usr/bin/logroute-recv", kRecv);
     text = Replace(text, "/usr/bin/logroute-flush", kFlush);
+    text = Replace(text, "/usr/bin/logroute-stat", kStat);
     WriteFileOrDie(dir.Path(unit), text);
   }
   for (const char* page :
@@ -46,7 +48,8 @@ void StageUnits(const TempDir& dir) {
 RunResult Verify(const TempDir& dir) {
   return Sh("cd " + ShellQuote(dir.path()) +
                 " && systemd-analyze verify --man=yes ./logroute-recv.service"
-                " ./logroute-flush.service ./logroute-flush.timer",
+                " ./logroute-flush.service ./logroute-flush.timer ./logroute-stat.service"
+                " ./logroute-stat.timer",
             Clean({"MANPATH=" + dir.Path("man"), "SYSTEMD_LOG_COLOR=0"}));
 }
 
@@ -99,6 +102,30 @@ TEST(SystemdUnitsContentTest, FlushIsAOneshotTimedEveryThirtySeconds) {
   const std::string timer = ReadFileOrDie(kUnits + "logroute-flush.timer");
   EXPECT_NE(timer.find("\nOnUnitActiveSec=30s\n"), std::string::npos);
   EXPECT_NE(timer.find("\nAccuracySec=1s\n"), std::string::npos);
+  EXPECT_NE(timer.find("\nWantedBy=timers.target\n"), std::string::npos);
+}
+
+TEST(SystemdUnitsContentTest, RecvReloadsOnSystemctlReload) {
+  const std::string unit = ReadFileOrDie(kUnits + "logroute-recv.service");
+  EXPECT_NE(unit.find("\nExecReload=/bin/kill -HUP $MAINPID\n"), std::string::npos) << unit;
+}
+
+// The node_exporter recipe: --textfile (atomic, written also when a
+// threshold is crossed, which is no failure here) into Debian's directory.
+TEST(SystemdUnitsContentTest, StatFeedsNodeExporterEveryThirtySeconds) {
+  const std::string service = ReadFileOrDie(kUnits + "logroute-stat.service");
+  for (const char* line :
+       {"\nType=oneshot\n", "\nGroup=logroute\n", "\nCapabilityBoundingSet=\n",
+        "\nProtectSystem=strict\n", "\nReadWritePaths=/var/lib/prometheus/node-exporter\n",
+        "\nConditionPathIsDirectory=/var/lib/prometheus/node-exporter\n",
+        "\nExecStart=/usr/bin/logroute-stat --textfile "
+        "/var/lib/prometheus/node-exporter/logroute-stat.prom\n",
+        "\nSuccessExitStatus=1\n", "\nUMask=0022\n"}) {
+    EXPECT_NE(service.find(line), std::string::npos) << line;
+  }
+  EXPECT_EQ(service.find("--prometheus"), std::string::npos) << "no redirect-and-mv recipe";
+  const std::string timer = ReadFileOrDie(kUnits + "logroute-stat.timer");
+  EXPECT_NE(timer.find("\nOnUnitActiveSec=30s\n"), std::string::npos);
   EXPECT_NE(timer.find("\nWantedBy=timers.target\n"), std::string::npos);
 }
 

@@ -24,7 +24,7 @@ class LogApiTest : public ::testing::Test {
     return out;
   }
 
-  chain::Chain chain_;
+  chain::LiveChain chain_;
   Metrics metrics_;
   LogApi api_;
   std::string records_;
@@ -130,7 +130,7 @@ TEST_F(LogApiTest, BadFormsAre400AndStoreNothing) {
 TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   chain::ChainConfig config;
   config.unrouted_policy = "drop";
-  const chain::Chain chain = std::move(chain::Chain::Build(config).value());
+  const chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
   Metrics metrics;
   const LogApi api(chain, metrics, Env::Default());
   std::string records;
@@ -140,6 +140,73 @@ TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   EXPECT_EQ(out.body, R"({"accepted":0,"dropped":1})");
   EXPECT_TRUE(records.empty());
   EXPECT_NE(metrics.Render(0, 0).find("logroute_events_dropped_total 1\n"), std::string::npos);
+}
+
+// logroute_events_unrouted_total{event_name}: whatever the policy did.
+TEST(LogApiUnroutedTest, EachPolicyCountsUnroutedEventsByName) {
+  for (const char* policy : {"reject", "store", "drop"}) {
+    chain::ChainConfig config;
+    config.unrouted_policy = policy;
+    const chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
+    Metrics metrics;
+    const LogApi api(chain, metrics, Env::Default());
+    std::string records;
+    ApiOutcome out;
+    api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,
+              &out);
+    api.Judge({BodyKind::kNdjson, ""},
+              "{\"unix_ts\":1,\"user_id\":1,\"event_name\":\"login\"}\n"
+              "{\"unix_ts\":1,\"user_id\":2,\"event_name\":\"buy\"}\n",
+              &records, &out);
+    const std::string text = metrics.Render(0, 0);
+    EXPECT_NE(text.find("logroute_events_unrouted_total{event_name=\"buy\"} 2\n"),
+              std::string::npos)
+        << policy << "\n"
+        << text;
+    EXPECT_EQ(text.find("event_name=\"login\""), std::string::npos) << policy;
+  }
+}
+
+TEST(LogApiUnroutedTest, TheReasonOfA4xxIsSet) {
+  const chain::LiveChain chain(std::move(chain::Chain::Build(chain::ChainConfig{}).value()));
+  Metrics metrics;
+  const LogApi api(chain, metrics, Env::Default());
+  std::string records;
+  ApiOutcome out;
+  api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,
+            &out);
+  EXPECT_EQ(out.status, 422u);
+  EXPECT_EQ(out.client_error, ClientError::kUnroutedEvent);
+  api.Judge({BodyKind::kJson, ""}, "[1]", &records, &out);
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(out.client_error, ClientError::kInvalidEvent);
+}
+
+// A request is judged by the chain of the moment, which its outcome keeps
+// alive: the table names it points into outlive a reload.
+TEST(LogApiReloadTest, TheNextRequestSeesTheNewChainTheLastKeepsItsOwn) {
+  chain::ChainConfig config;
+  chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
+  Metrics metrics;
+  const LogApi api(chain, metrics, Env::Default());
+  std::string records;
+  ApiOutcome before;
+  api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"login"})", &records,
+            &before);
+  ASSERT_EQ(before.status, 201u);
+  config.routes = {"buy=purchases", "login=logins"};
+  chain.Replace(std::move(chain::Chain::Build(config).value()));
+  ApiOutcome after;
+  api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,
+            &after);
+  EXPECT_EQ(after.status, 201u);
+  ASSERT_EQ(after.tables.size(), 1u);
+  EXPECT_EQ(after.tables[0].first, "purchases");
+  ASSERT_EQ(before.tables.size(), 1u);
+  EXPECT_EQ(before.tables[0].first, "logs") << "still readable: `before` holds its chain";
+  api.CountStored(before);
+  EXPECT_NE(metrics.Render(0, 0).find("logroute_events_accepted_total{table=\"logs\"} 1\n"),
+            std::string::npos);
 }
 
 TEST(StoreFailedTest, FullDiskIs507OtherErrorsAre503) {

@@ -76,6 +76,50 @@ TEST(MetricsTest, RendersCountersAndACumulativeHistogram) {
   EXPECT_EQ(text.find("code=\"500\""), std::string::npos);
 }
 
+TEST(MetricsTest, UnroutedNamesAreCappedTheRestCountUnderOther) {
+  Metrics m;
+  for (size_t i = 0; i < Metrics::kMaxUnroutedNames + 50; ++i) {
+    m.CountUnroutedName("name-" + std::to_string(i));
+  }
+  m.CountUnroutedName("name-0");  // an early name keeps its own series
+  const std::string text = m.Render(0, 0);
+  EXPECT_NE(text.find("logroute_events_unrouted_total{event_name=\"name-0\"} 2\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("logroute_events_unrouted_total{event_name=\"other\"} 50\n"),
+            std::string::npos)
+      << text;
+  size_t series = 0;
+  for (size_t at = text.find("\nlogroute_events_unrouted_total{"); at != std::string::npos;
+       at = text.find("\nlogroute_events_unrouted_total{", at + 1)) {
+    ++series;
+  }
+  EXPECT_EQ(series, Metrics::kMaxUnroutedNames + 1);
+}
+
+TEST(MetricsTest, UnroutedNamesAreEscapedInLabels) {
+  Metrics m;
+  m.CountUnroutedName("say \"hi\"\\\n");
+  EXPECT_NE(m.Render(0, 0).find("{event_name=\"say \\\"hi\\\"\\\\\\n\"} 1\n"), std::string::npos)
+      << m.Render(0, 0);
+}
+
+TEST(MetricsTest, EveryClientErrorReasonIsASeriesFromTheStart) {
+  Metrics m;
+  m.CountClientError(ClientError::kNotFound);
+  m.CountClientError(ClientError::kNotFound);
+  const std::string text = m.Render(0, 0);
+  EXPECT_NE(text.find("logroute_http_client_errors_total{reason=\"not_found\"} 2\n"),
+            std::string::npos)
+      << text;
+  for (size_t i = 0; i < kClientErrorCount; ++i) {
+    const std::string name(ClientErrorName(static_cast<ClientError>(i)));
+    EXPECT_NE(text.find("logroute_http_client_errors_total{reason=\"" + name + "\"} "),
+              std::string::npos)
+        << name;
+  }
+}
+
 TEST(DurableQueueTest, EveryWaiterIsCalledOnceAfterASync) {
   testing::TempDir dir;
   auto spool = spool::Spool::Open(dir.Path("s"), {.shards = 2, .create = true});

@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "libcore/chain/live_chain.h"
 #include "libcore/http/server.h"
 #include "tests/support/faulty_env.h"
 #include "tests/support/temp_dir.h"
@@ -44,7 +45,7 @@ class ServerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FaultyEnv env_;
-  chain::Chain chain_ = std::move(chain::Chain::Build(chain::ChainConfig{}).value());
+  chain::LiveChain chain_{std::move(chain::Chain::Build(chain::ChainConfig{}).value())};
   std::unique_ptr<spool::SpoolWriter> writer_;
   std::unique_ptr<Server> server_;
   std::thread thread_;

@@ -2,6 +2,10 @@
 // full disk answers 507, a failed fdatasync 503, and neither ever a 2xx.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 #include "tests/e2e/http/http_test_util.h"
 #include "tests/unit/http/server_fixture.h"
 
@@ -60,6 +64,53 @@ TEST_F(ServerTest, StopEndsRunWithIdleConnectionsOpen) {
   EXPECT_TRUE(run_status_.ok());
   EXPECT_TRUE(idle.WaitClosed(std::chrono::seconds(10)));
   server_.reset();
+}
+
+// Under ThreadSanitizer too (scripts/test.sh): the chain is replaced while
+// keep-alive clients on several I/O threads send events it routes, or not.
+TEST_F(ServerTest, ChainReplacedUnderLoadNoRequestFailsNoConnectionDrops) {
+  Start(false);
+  chain::ChainConfig with_route;
+  with_route.routes = {"signup=signups"};
+  constexpr int kClients = 4, kRequests = 150;
+  std::atomic<int> created{0}, refused{0}, failed{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      testing::Client client(port_);
+      for (int i = 0; i < kRequests; ++i) {
+        if (!client.Send(Post(testing::EventJson(c * kRequests + i, "signup")))) {
+          ++failed;
+          return;
+        }
+        const int status = client.ReadResponse();
+        if (status == 201) {
+          ++created;
+        } else if (status == 422) {
+          ++refused;
+        } else {
+          ++failed;  // 0: the connection closed
+          return;
+        }
+      }
+    });
+  }
+  for (int swap = 0; swap < 200; ++swap) {
+    chain_.Replace(
+        std::move(chain::Chain::Build(swap % 2 == 0 ? with_route : chain::ChainConfig{}).value()));
+    std::this_thread::yield();
+  }
+  for (std::thread& t : clients) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(created.load() + refused.load(), kClients * kRequests);
+  EXPECT_EQ(testing::CountSpoolRecords(dir_.Path("spool")), static_cast<size_t>(created.load()));
+  // The last chain (200 swaps: the one without the route) judges from now on.
+  testing::Client client(port_);
+  client.Send(Post(testing::EventJson(1, "signup")));
+  EXPECT_EQ(client.ReadResponse(), 422);
+  chain_.Replace(std::move(chain::Chain::Build(with_route).value()));
+  client.Send(Post(testing::EventJson(2, "signup")));
+  EXPECT_EQ(client.ReadResponse(), 201) << "the next request, on the same connection";
 }
 
 }  // namespace

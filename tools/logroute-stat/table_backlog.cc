@@ -1,0 +1,63 @@
+#include "tools/logroute-stat/table_backlog.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <map>
+
+#include "libcore/base/file_util.h"
+#include "libcore/spool/reader.h"
+#include "libcore/spool/record.h"
+
+namespace logroute::stat {
+namespace {
+
+using Tables = std::map<std::string, TableBacklog, std::less<>>;
+
+// A file flushed or sealed since it was listed is simply not there any more.
+Status CountFile(const std::string& path, Tables* tables) {
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) {
+    return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot open " + path, errno);
+  }
+  spool::LineReader reader(fd.get(), path);
+  std::string_view line;
+  bool complete = true;
+  for (;;) {
+    LOGROUTE_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &complete));
+    if (!more || !complete) break;  // a record being written is not counted yet
+    if (reader.truncated()) continue;
+    const std::string_view table = spool::RecordTable(line);
+    if (table.empty()) continue;
+    auto it = tables->find(table);
+    if (it == tables->end()) it = tables->emplace(table, TableBacklog{std::string(table)}).first;
+    TableBacklog& counts = it->second;
+    ++counts.events;
+    counts.bytes += line.size() + 1;
+    const int64_t recv_ts = spool::RecordRecvTime(line);
+    if (recv_ts >= 0 && (counts.oldest_recv_ts < 0 || recv_ts < counts.oldest_recv_ts)) {
+      counts.oldest_recv_ts = recv_ts;
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<std::vector<TableBacklog>> MeasureTables(const spool::Spool& spool) {
+  Tables tables;
+  for (int shard = 0; shard < spool.shards(); ++shard) {
+    // Segments first, as MeasureBacklog does: a seal meanwhile moves records
+    // into what is counted next, not out of what was counted.
+    LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, spool::ListSegments(spool, shard));
+    for (uint64_t seq : segments) {
+      LOGROUTE_RETURN_IF_ERROR(CountFile(spool.SegmentPath(shard, seq), &tables));
+    }
+    LOGROUTE_RETURN_IF_ERROR(CountFile(spool.ActivePath(shard), &tables));
+  }
+  std::vector<TableBacklog> sorted;
+  for (auto& [name, counts] : tables) sorted.push_back(std::move(counts));
+  return sorted;
+}
+
+}  // namespace logroute::stat
