@@ -34,8 +34,8 @@ constexpr std::string_view kFlush[] = {"spool",    "db",           "table",    "
                                        "loop",     "new-spool-id", "interval", "password-file",
                                        "progress", "chunk-rows",   "log-level"};
 
-constexpr std::string_view kStat[] = {"spool",   "json",       "prometheus", "watch",
-                                      "max-age", "max-events", "log-level"};
+constexpr std::string_view kStat[] = {"spool",   "json",    "prometheus", "watch",
+                                      "rejects", "max-age", "max-events", "log-level"};
 
 constexpr std::array kTools = {ToolOptions{"logroute-recv", kRecv},
                                ToolOptions{"logroute-flush", kFlush},
