@@ -30,9 +30,9 @@ constexpr std::string_view kRecv[] = {"spool",
                                       "body-timeout",
                                       "shutdown-timeout"};
 
-constexpr std::string_view kFlush[] = {"spool",    "db",           "table",    "max-seconds",
-                                       "loop",     "new-spool-id", "interval", "password-file",
-                                       "progress", "chunk-rows",   "log-level"};
+constexpr std::string_view kFlush[] = {
+    "spool",         "db",       "table",         "max-seconds", "loop",       "new-spool-id",
+    "purge-rejects", "interval", "password-file", "progress",    "chunk-rows", "log-level"};
 
 constexpr std::string_view kStat[] = {"spool",   "json",    "prometheus", "watch",
                                       "rejects", "max-age", "max-events", "log-level"};
