@@ -19,6 +19,7 @@
 #include "libcore/http/listen_address.h"
 #include "libcore/spool/writer.h"
 #include "tools/logroute-recv/http_serve.h"
+#include "tools/logroute-recv/replay_rejects.h"
 #include "tools/logroute-recv/stdin_ingest.h"
 
 namespace logroute::recv {
@@ -34,6 +35,7 @@ struct Options {
   bool no_default_routes = false;
   bool print_chain = false;
   IngestOptions ingest;
+  ReplayOptions replay;
   HttpOptions http;
   uint64_t segment_bytes = spool::kDefaultSegmentBytes;
   std::string log_level = "info";
@@ -42,9 +44,18 @@ struct Options {
 void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
   auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
+  auto* replay = app.add_option("--replay-rejects", o.replay.files,
+                                "Check the records of these files of SPOOL/rejects/ again, put "
+                                "them back into the spool and move the files to rejects/replayed/")
+                     ->type_name("FILE")
+                     ->excludes(in);
+  app.add_flag("--force", o.replay.force,
+               "With --replay-rejects: also replay records with a bad checksum or of a torn batch")
+      ->needs(replay);
   app.add_option("--listen", o.listen,
                  "Serve the HTTP API on HOST:PORT ([IPV6]:PORT); what recv does without --stdin")
       ->excludes(in)
+      ->excludes(replay)
       ->expected(0, 1)
       ->default_str(http::kDefaultListen);
   app.add_option("--shards", o.shards,
@@ -91,6 +102,19 @@ Status RunStdin(const Options& o, const chain::Chain& chain) {
   return status;
 }
 
+// --replay-rejects: the exit status says whether all was replayed (0), some
+// records stay in rejects/ (65), or a file waits for flush (75).
+int RunReplay(const Options& o, const chain::Chain& chain) {
+  ReplayStats stats;
+  Status status = [&]() -> Status {
+    LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool, spool::Spool::Open(o.spool_dir, {}));
+    return ReplayRejects(spool, chain, o.replay, &stats);
+  }();
+  spdlog::info("Done: {}", stats.Summary());
+  if (!status.ok()) spdlog::error("{}", status.message());
+  return status.exit_code();
+}
+
 // What the command line parser cannot judge alone, each error blamed on
 // where its value came from.
 Status CheckOptions(const Options& o, const config::CommandLine& cli) {
@@ -105,11 +129,12 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
         cli.Blame("unrouted-table",
                   chain::ValidateTableName(o.chain.unrouted_table).Wrap("--unrouted-table")));
   }
-  if (!o.stdin_mode) {
+  const bool serving_http = !o.stdin_mode && o.replay.files.empty();
+  if (serving_http) {
     LOGROUTE_RETURN_IF_ERROR(
         cli.Blame("listen", http::ParseListenAddress(o.listen).status().Wrap("--listen")));
   }
-  if (!o.http.token_file.empty() && !o.stdin_mode && !o.print_chain) {
+  if (!o.http.token_file.empty() && serving_http && !o.print_chain) {
     LOGROUTE_RETURN_IF_ERROR(
         cli.Blame("token-file", http::ReadTokenFile(o.http.token_file).status()));
   }
@@ -139,6 +164,7 @@ int Run(int argc, char** argv) {
     for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());
     return 0;
   }
+  if (!o.replay.files.empty()) return RunReplay(o, *chain);
   if (!o.stdin_mode) {
     const SpoolTarget target{
         o.spool_dir, o.shards, {.fsync = o.fsync == "always", .segment_bytes = o.segment_bytes}};
