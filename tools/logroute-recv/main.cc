@@ -1,6 +1,8 @@
 // logroute-recv: events from NDJSON on stdin (or HTTP) through the handler
 // chain into the spool. This file maps options; the logic is in libcore and
 // stdin_ingest.cc.
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -78,6 +80,8 @@ void DeclareOptions(CLI::App& app, Options& o) {
                  "The catch-all table of --unrouted store")
       ->capture_default_str();
   app.add_flag("--strict", o.ingest.strict, "Stop at the first bad line (exit 65)");
+  app.add_option("--rejects-file", o.ingest.rejects_file,
+                 "With --stdin: append every bad line to this file, with its number and reason");
   app.add_option("--max-line-bytes", o.ingest.max_line_bytes, "Longest accepted input line")
       ->capture_default_str()
       ->check(CLI::Range(size_t{64}, size_t{64} << 20));
@@ -90,16 +94,70 @@ void DeclareOptions(CLI::App& app, Options& o) {
   DeclareHttpOptions(app, o.http);
 }
 
-Status RunStdin(const Options& o, const chain::Chain& chain) {
-  LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool,
-                            spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
-  spool::WriterOptions writer_options{.fsync = o.fsync == "always",
-                                      .segment_bytes = o.segment_bytes};
-  LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
+// SIGINT and SIGTERM during --stdin: the signal is noted and a byte written
+// to a pipe that IngestStream polls, so that a blocked read wakes up.
+volatile sig_atomic_t g_signal = 0;
+int g_stop_pipe[2] = {-1, -1};
+
+void OnStopSignal(int signal) {
+  g_signal = signal;
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t n = ::write(g_stop_pipe[1], &byte, 1);
+}
+
+Status CatchStopSignals() {
+  if (::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return ErrnoStatus("cannot create a pipe for signals", errno);
+  }
+  struct sigaction action = {};
+  action.sa_handler = &OnStopSignal;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  return Status::Ok();
+}
+
+// The exit status of a --stdin run: an error's; 128 + the signal when one
+// stopped it (130, 143); 65 when some line was rejected; else 0.
+int RunStdin(Options o, const chain::Chain& chain) {
   IngestStats stats;
-  Status status = IngestStream(STDIN_FILENO, chain, *writer, o.ingest, &stats);
+  Status status = [&]() -> Status {
+    LOGROUTE_ASSIGN_OR_RETURN(
+        spool::Spool spool, spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
+    spool::WriterOptions writer_options{.fsync = o.fsync == "always",
+                                        .segment_bytes = o.segment_bytes};
+    LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
+    LOGROUTE_RETURN_IF_ERROR(CatchStopSignals());
+    o.ingest.stop_fd = g_stop_pipe[0];
+    return IngestStream(STDIN_FILENO, chain, *writer, o.ingest, &stats);
+  }();
   spdlog::info("Done: {}", stats.Summary());
-  return status;
+  if (!status.ok()) {
+    if (stats.lines == 0) {
+      spdlog::error("{}", status.message());
+    } else {
+      spdlog::error("{} (lines 1 to {} are dealt with; resume from line {})", status.message(),
+                    stats.last_line, stats.last_line + 1);
+    }
+    return status.exit_code();
+  }
+  if (stats.interrupted) {
+    const char* signal = g_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (stats.last_line == 0) {
+      spdlog::warn("Stopped by {} before any line was dealt with: nothing is in the spool", signal);
+    } else {
+      spdlog::warn(
+          "Stopped by {}: lines 1 to {} are dealt with, none after is in the spool; resume with "
+          "the input from line {} (tail -n +{})",
+          signal, stats.last_line, stats.last_line + 1, stats.last_line + 1);
+    }
+    return 128 + g_signal;
+  }
+  if (stats.rejected > 0) {
+    spdlog::error("{} of {} lines were rejected (reasons above{})", stats.rejected, stats.lines,
+                  o.ingest.rejects_file.empty() ? "" : ", and in " + o.ingest.rejects_file);
+    return static_cast<int>(Code::kDataError);
+  }
+  return 0;
 }
 
 // --replay-rejects: the exit status says whether all was replayed (0), some
@@ -172,9 +230,7 @@ int Run(int argc, char** argv) {
     if (!status.ok()) spdlog::error("{}", status.message());
     return status.exit_code();
   }
-  Status status = RunStdin(o, *chain);
-  if (!status.ok()) spdlog::error("{}", status.message());
-  return status.exit_code();
+  return RunStdin(o, *chain);
 }
 
 }  // namespace
