@@ -25,7 +25,8 @@ add_custom_target(logroute_man ALL DEPENDS ${_man_gz})
 # systemd looks in /usr/lib whatever the prefix; the package's prefix is /usr.
 install(FILES ${_pkg}/systemd/logroute-recv.service ${_pkg}/systemd/logroute-flush.service
               ${_pkg}/systemd/logroute-flush.timer ${_pkg}/systemd/logroute-stat.service
-              ${_pkg}/systemd/logroute-stat.timer
+              ${_pkg}/systemd/logroute-stat.timer ${_pkg}/systemd/logroute-purge-rejects.service
+              ${_pkg}/systemd/logroute-purge-rejects.timer
         DESTINATION lib/systemd/system)
 install(FILES ${_pkg}/systemd/logroute.sysusers DESTINATION lib/sysusers.d RENAME logroute.conf)
 install(FILES ${_pkg}/systemd/logroute.tmpfiles DESTINATION lib/tmpfiles.d RENAME logroute.conf)

@@ -1,5 +1,7 @@
 #include "libcore/base/file_util.h"
 
+#include <optional>
+
 namespace logroute {
 
 Status WriteAll(File& file, std::string_view data) {
@@ -20,6 +22,11 @@ Result<std::string> ReadFile(Env& env, const std::string& path) {
     if (n == 0) return content;
     content.append(buffer, n);
   }
+}
+
+Result<bool> PathExists(Env& env, const std::string& path) {
+  LOGROUTE_ASSIGN_OR_RETURN(std::optional<FileInfo> info, env.Stat(path));
+  return info.has_value();
 }
 
 std::string DirName(const std::string& path) {

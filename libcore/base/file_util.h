@@ -23,6 +23,9 @@ Result<std::string> ReadFile(Env& env, const std::string& path);
 // never a mix, and a failure leaves no temporary file behind.
 Status WriteFileAtomic(Env& env, const std::string& path, std::string_view data);
 
+// Whether anything (a file, a directory, a link) is at `path`.
+Result<bool> PathExists(Env& env, const std::string& path);
+
 // The directory part of `path` ("." for a bare name).
 std::string DirName(const std::string& path);
 

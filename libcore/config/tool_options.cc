@@ -15,6 +15,9 @@ constexpr std::string_view kRecv[] = {"spool",
                                       "unrouted",
                                       "unrouted-table",
                                       "strict",
+                                      "rejects-file",
+                                      "replay-rejects",
+                                      "force",
                                       "max-line-bytes",
                                       "segment-bytes",
                                       "print-chain",
@@ -31,12 +34,13 @@ constexpr std::string_view kRecv[] = {"spool",
                                       "shutdown-timeout",
                                       "max-connections"};
 
-constexpr std::string_view kFlush[] = {"spool",    "db",           "table",    "max-seconds",
-                                       "loop",     "new-spool-id", "interval", "password-file",
-                                       "progress", "chunk-rows",   "textfile", "log-level"};
+constexpr std::string_view kFlush[] = {
+    "spool",         "db",       "table",         "max-seconds", "loop",       "new-spool-id",
+    "purge-rejects", "interval", "password-file", "progress",    "chunk-rows", "textfile",
+    "log-level"};
 
-constexpr std::string_view kStat[] = {"spool", "json",    "prometheus", "textfile",
-                                      "watch", "max-age", "max-events", "log-level"};
+constexpr std::string_view kStat[] = {"spool",   "json",    "prometheus", "textfile", "watch",
+                                      "rejects", "max-age", "max-events", "log-level"};
 
 constexpr std::array kTools = {ToolOptions{"logroute-recv", kRecv},
                                ToolOptions{"logroute-flush", kFlush},

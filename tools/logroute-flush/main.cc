@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "libcore/base/env.h"
 #include "libcore/base/file_util.h"
 #include "libcore/base/logging.h"
 #include "libcore/base/tool_main.h"
@@ -26,6 +27,7 @@
 #include "libcore/flush/new_identity.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
+#include "tools/logroute-flush/purge_rejects.h"
 #include "tools/logroute-flush/textfile.h"
 
 namespace logroute::flush {
@@ -42,6 +44,7 @@ struct Options {
   double max_seconds = 0;
   bool loop = false;
   bool new_spool_id = false;
+  std::string purge_rejects;
   double interval = 30;
   std::string password_file;
   std::string progress = "auto";
@@ -52,10 +55,10 @@ struct Options {
 
 void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory")->required();
+  // Required but with --purge-rejects, which needs no database (CheckOptions).
   app.add_option("--db", o.db,
                  "Target database: sqlite:PATH, mysql://USER@HOST:PORT/DB or "
-                 "mysql://USER@localhost/DB?socket=PATH")
-      ->required();
+                 "mysql://USER@localhost/DB?socket=PATH; required but with --purge-rejects");
   app.add_option("--table", o.table, "Insert every row into this table instead of its route's");
   app.add_option("--max-seconds", o.max_seconds,
                  "Start no new segment after this many seconds (0: no bound)")
@@ -67,6 +70,12 @@ void DeclareOptions(CLI::App& app, Options& o) {
                "Give a copied or restored spool its own identity, after removing the segments the "
                "ledger holds already (doc/operations.md); then exit")
       ->excludes(loop);
+  app.add_option("--purge-rejects", o.purge_rejects,
+                 "Delete the files of SPOOL/rejects/ and rejects/replayed/ older than AGE (30d, "
+                 "12h; units s, m, h, d, w), then exit; no database needed")
+      ->type_name("AGE")
+      ->excludes(loop)
+      ->excludes("--new-spool-id");
   app.add_option("--interval", o.interval, "Seconds between the starts of passes with --loop")
       ->capture_default_str()
       ->check(config::RealRange(0.1, 86400));
@@ -168,6 +177,22 @@ Status MeasuredPass(const Options& o, bool progress) {
   return status;
 }
 
+Status PurgeOldRejects(const Options& o) {
+  LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool, spool::Spool::Open(o.spool_dir, {}));
+  LOGROUTE_ASSIGN_OR_RETURN(const int64_t age, ParseAge(o.purge_rejects));
+  PurgeStats stats;
+  Status status = PurgeRejects(spool, age, Env::Default()->NowSeconds(), &stats);
+  // Quiet when there was nothing to delete, as an idle flush pass is.
+  if (stats.files > 0) {
+    spdlog::info("Purged rejects older than {}: files={} bytes={} kept={} dir={}", o.purge_rejects,
+                 stats.files, stats.bytes, stats.kept, spool.RejectsDir());
+  } else {
+    spdlog::debug("No rejects older than {}: kept={} dir={}", o.purge_rejects, stats.kept,
+                  spool.RejectsDir());
+  }
+  return status;
+}
+
 Status NewSpoolId(const Options& o) {
   LOGROUTE_ASSIGN_OR_RETURN(Target target, OpenTarget(o));
   NewIdentityStats stats;
@@ -218,6 +243,14 @@ int Loop(const Options& o, bool progress) {
 // What the command line parser cannot judge alone, each error blamed on
 // where its value came from. Neither the spool nor the database is touched.
 Status CheckOptions(const Options& o, const config::CommandLine& cli) {
+  if (!o.purge_rejects.empty()) {
+    return cli.Blame("purge-rejects", ParseAge(o.purge_rejects).status().Wrap("--purge-rejects"));
+  }
+  if (o.db.empty()) {
+    return Status::Usage(
+        "--db is required (give it on the command line, as LOGROUTE_DB, or as 'db' in the config "
+        "file); only --purge-rejects needs none");
+  }
   if (!o.table.empty()) {
     LOGROUTE_RETURN_IF_ERROR(cli.Blame("table", chain::ValidateTableName(o.table).Wrap("--table")));
   }
@@ -256,7 +289,9 @@ int Run(int argc, char** argv) {
 
   const bool progress = o.progress == "always" || (o.progress == "auto" && ::isatty(STDERR_FILENO));
   if (o.loop) return Loop(o, progress);
-  Status status = o.new_spool_id ? NewSpoolId(o) : MeasuredPass(o, progress);
+  Status status = !o.purge_rejects.empty() ? PurgeOldRejects(o)
+                  : o.new_spool_id         ? NewSpoolId(o)
+                                           : MeasuredPass(o, progress);
   if (!status.ok()) {
     spdlog::error("{}{}", status.message(),
                   status.retryable() ? " (nothing is lost; the next run retries)" : "");

@@ -104,7 +104,7 @@ std::string FormatPassMetrics(const PassMetrics& pass, std::string_view previous
 
 Status WritePassMetrics(const std::string& path, const PassMetrics& pass) {
   // A missing or unreadable previous file only loses what it carried over.
-  Result<std::string> previous = ReadFile(path);
+  Result<std::string> previous = ReadFile(*Env::Default(), path);
   return metrics::WriteTextfile(path,
                                 FormatPassMetrics(pass, previous.ok() ? *previous : std::string()));
 }

@@ -1,6 +1,8 @@
 // logroute-recv: events from NDJSON on stdin (or HTTP) through the handler
 // chain into the spool. This file maps options; the logic is in libcore and
 // stdin_ingest.cc.
+#include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -22,6 +24,7 @@
 #include "libcore/spool/writer.h"
 #include "tools/logroute-recv/http_serve.h"
 #include "tools/logroute-recv/reload.h"
+#include "tools/logroute-recv/replay_rejects.h"
 #include "tools/logroute-recv/stdin_ingest.h"
 
 namespace logroute::recv {
@@ -39,6 +42,7 @@ struct Options {
   bool no_default_routes = false;
   bool print_chain = false;
   IngestOptions ingest;
+  ReplayOptions replay;
   HttpOptions http;
   uint64_t segment_bytes = spool::kDefaultSegmentBytes;
   std::string log_level = "info";
@@ -47,9 +51,18 @@ struct Options {
 void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
   auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
+  auto* replay = app.add_option("--replay-rejects", o.replay.files,
+                                "Check the records of these files of SPOOL/rejects/ again, put "
+                                "them back into the spool and move the files to rejects/replayed/")
+                     ->type_name("FILE")
+                     ->excludes(in);
+  app.add_flag("--force", o.replay.force,
+               "With --replay-rejects: also replay records with a bad checksum or of a torn batch")
+      ->needs(replay);
   app.add_option("--listen", o.listen,
                  "Serve the HTTP API on HOST:PORT ([IPV6]:PORT); what recv does without --stdin")
       ->excludes(in)
+      ->excludes(replay)
       ->expected(0, 1)
       ->default_str(http::kDefaultListen);
   app.add_option("--shards", o.shards,
@@ -72,6 +85,8 @@ void DeclareOptions(CLI::App& app, Options& o) {
                  "The catch-all table of --unrouted store")
       ->capture_default_str();
   app.add_flag("--strict", o.ingest.strict, "Stop at the first bad line (exit 65)");
+  app.add_option("--rejects-file", o.ingest.rejects_file,
+                 "With --stdin: append every bad line to this file, with its number and reason");
   app.add_option("--max-line-bytes", o.ingest.max_line_bytes, "Longest accepted input line")
       ->capture_default_str()
       ->check(CLI::Range(size_t{64}, size_t{64} << 20));
@@ -84,16 +99,83 @@ void DeclareOptions(CLI::App& app, Options& o) {
   DeclareHttpOptions(app, o.http);
 }
 
-Status RunStdin(const Options& o, const chain::Chain& chain) {
-  LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool,
-                            spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
-  spool::WriterOptions writer_options{.fsync = o.fsync == "always",
-                                      .segment_bytes = o.segment_bytes};
-  LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
+// SIGINT and SIGTERM during --stdin: the signal is noted and a byte written
+// to a pipe that IngestStream polls, so that a blocked read wakes up.
+volatile sig_atomic_t g_signal = 0;
+int g_stop_pipe[2] = {-1, -1};
+
+void OnStopSignal(int signal) {
+  g_signal = signal;
+  const char byte = 1;
+  [[maybe_unused]] const ssize_t n = ::write(g_stop_pipe[1], &byte, 1);
+}
+
+Status CatchStopSignals() {
+  if (::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+    return ErrnoStatus("cannot create a pipe for signals", errno);
+  }
+  struct sigaction action = {};
+  action.sa_handler = &OnStopSignal;
+  ::sigaction(SIGINT, &action, nullptr);
+  ::sigaction(SIGTERM, &action, nullptr);
+  return Status::Ok();
+}
+
+// The exit status of a --stdin run: an error's; 128 + the signal when one
+// stopped it (130, 143); 65 when some line was rejected; else 0.
+int RunStdin(Options o, const chain::Chain& chain) {
   IngestStats stats;
-  Status status = IngestStream(STDIN_FILENO, chain, *writer, o.ingest, &stats);
+  Status status = [&]() -> Status {
+    LOGROUTE_ASSIGN_OR_RETURN(
+        spool::Spool spool, spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
+    spool::WriterOptions writer_options{.fsync = o.fsync == "always",
+                                        .segment_bytes = o.segment_bytes};
+    LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
+    LOGROUTE_RETURN_IF_ERROR(CatchStopSignals());
+    o.ingest.stop_fd = g_stop_pipe[0];
+    return IngestStream(STDIN_FILENO, chain, *writer, o.ingest, &stats);
+  }();
   spdlog::info("Done: {}", stats.Summary());
-  return status;
+  if (!status.ok()) {
+    if (stats.lines == 0) {
+      spdlog::error("{}", status.message());
+    } else {
+      spdlog::error("{} (lines 1 to {} are dealt with; resume from line {})", status.message(),
+                    stats.last_line, stats.last_line + 1);
+    }
+    return status.exit_code();
+  }
+  if (stats.interrupted) {
+    const char* signal = g_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    if (stats.last_line == 0) {
+      spdlog::warn("Stopped by {} before any line was dealt with: nothing is in the spool", signal);
+    } else {
+      spdlog::warn(
+          "Stopped by {}: lines 1 to {} are dealt with, none after is in the spool; resume with "
+          "the input from line {} (tail -n +{})",
+          signal, stats.last_line, stats.last_line + 1, stats.last_line + 1);
+    }
+    return 128 + g_signal;
+  }
+  if (stats.rejected > 0) {
+    spdlog::error("{} of {} lines were rejected (reasons above{})", stats.rejected, stats.lines,
+                  o.ingest.rejects_file.empty() ? "" : ", and in " + o.ingest.rejects_file);
+    return static_cast<int>(Code::kDataError);
+  }
+  return 0;
+}
+
+// --replay-rejects: the exit status says whether all was replayed (0), some
+// records stay in rejects/ (65), or a file waits for flush (75).
+int RunReplay(const Options& o, const chain::Chain& chain) {
+  ReplayStats stats;
+  Status status = [&]() -> Status {
+    LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool, spool::Spool::Open(o.spool_dir, {}));
+    return ReplayRejects(spool, chain, o.replay, &stats);
+  }();
+  spdlog::info("Done: {}", stats.Summary());
+  if (!status.ok()) spdlog::error("{}", status.message());
+  return status.exit_code();
 }
 
 // What the command line parser cannot judge alone, each error blamed on
@@ -110,11 +192,12 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
         cli.Blame("unrouted-table",
                   chain::ValidateTableName(o.chain.unrouted_table).Wrap("--unrouted-table")));
   }
-  if (!o.stdin_mode) {
+  const bool serving_http = !o.stdin_mode && o.replay.files.empty();
+  if (serving_http) {
     LOGROUTE_RETURN_IF_ERROR(
         cli.Blame("listen", http::ParseListenAddress(o.listen).status().Wrap("--listen")));
   }
-  if (!o.http.token_file.empty() && !o.stdin_mode && !o.print_chain) {
+  if (!o.http.token_file.empty() && serving_http && !o.print_chain) {
     LOGROUTE_RETURN_IF_ERROR(
         cli.Blame("token-file", http::ReadTokenFile(o.http.token_file).status()));
   }
@@ -172,9 +255,10 @@ int Run(int argc, char** argv) {
     for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());
     return 0;
   }
-  Status status = o.stdin_mode ? RunStdin(o, *chain)
-                               : RunHttp(o, cli, std::move(chain).value(),
-                                         std::vector<std::string>(argv + 1, argv + argc));
+  if (!o.replay.files.empty()) return RunReplay(o, *chain);
+  if (o.stdin_mode) return RunStdin(o, *chain);
+  Status status =
+      RunHttp(o, cli, std::move(chain).value(), std::vector<std::string>(argv + 1, argv + argc));
   if (!status.ok()) spdlog::error("{}", status.message());
   return status.exit_code();
 }

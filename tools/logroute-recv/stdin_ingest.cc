@@ -1,13 +1,19 @@
 #include "tools/logroute-recv/stdin_ingest.h"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include <spdlog/spdlog.h>
 
+#include "libcore/base/file_util.h"
 #include "libcore/spool/record.h"
+#include "libcore/spool/rejects.h"
 
 namespace logroute::recv {
 namespace {
@@ -26,65 +32,102 @@ class Ingestor {
   Status Line(std::string_view line, int64_t recv_ts) {
     ++stats_->lines;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) return Status::Ok();
-    if (!parser_.Parse(line, &event_)) return Bad(event::FormatErrors(parser_.errors()));
+    if (line.find_first_not_of(" \t") == std::string_view::npos) return Done();
+    if (!parser_.Parse(line, &event_)) return Bad(event::FormatErrors(parser_.errors()), line);
     chain::Decision decision = chain_.Handle(event_);
     switch (decision.action) {
       case chain::Decision::Action::kReject:
-        return Bad(decision.reason);
+        return Bad(decision.reason, line);
       case chain::Decision::Action::kDrop:
         ++stats_->dropped;
-        return Status::Ok();
+        return Done();
       case chain::Decision::Action::kRoute:
         break;
     }
     spool::AppendRecord(event_, decision.table, recv_ts, &batch_);
     ++batch_stats_.accepted;
-    CountTable(&batch_stats_, decision.table, 1);
+    CountTable(&batch_stats_.per_table, decision.table, 1);
     if (batch_.size() >= options_.batch_bytes) return Flush();
     return Status::Ok();
   }
 
-  Status Bad(const std::string& reason) { return Bad(stats_->lines, reason); }
-
-  Status Bad(uint64_t line_number, const std::string& reason) {
+  // The line just read (stats_->lines) is bad: `data` is the line, or its
+  // start when it is too long to keep whole.
+  Status Bad(const std::string& reason, std::string_view data) {
+    const uint64_t line_number = stats_->lines;
     ++stats_->rejected;
     if (stats_->rejected <= options_.max_reported_errors) {
       spdlog::warn("line {}: {}", line_number, reason);
       if (stats_->rejected == options_.max_reported_errors) {
-        spdlog::warn("Further bad lines are counted but not reported");
+        spdlog::warn("Further bad lines are counted but not reported{}",
+                     rejects_file_ ? " here (all are in " + options_.rejects_file + ")" : "");
       }
     }
-    if (!options_.strict) return Status::Ok();
-    LOGROUTE_RETURN_IF_ERROR(Flush());  // the good lines before it are kept
+    if (rejects_file_) {
+      constexpr size_t kMaxKept = 4096;
+      spool::AppendRejectEntry("stdin", "line " + std::to_string(line_number), reason,
+                               data.substr(0, kMaxKept), &rejects_);
+    }
+    if (!options_.strict) return Done();
+    LOGROUTE_RETURN_IF_ERROR(Flush());    // the good lines before it are kept
+    stats_->last_line = line_number - 1;  // a fixed line resumes the run here
     return Status::DataError("line " + std::to_string(line_number) + ": " + reason +
                              " (stopped there: --strict)");
   }
 
+  // A line is dealt with; so are all before it unless some wait in the batch.
+  Status Done() {
+    if (batch_.empty()) stats_->last_line = stats_->lines;
+    return Status::Ok();
+  }
+
   // Appends the batch; with fsync on, returns once it is on stable storage.
   // Its events count as accepted only then: a summary after a failed append
-  // must not claim events that are not in the spool.
+  // must not claim events that are not in the spool. Then writes the entries
+  // of the bad lines read so far to the rejects file, even after a failed
+  // append: they were read, and reported on stderr.
   Status Flush() {
+    Status appended = AppendBatch();
+    // Exact whatever fails next: a resume must not spool a line twice.
+    if (appended.ok()) stats_->last_line = stats_->lines;
+    if (!rejects_.empty()) {
+      Status written = WriteRejects();
+      rejects_.clear();
+      if (appended.ok()) return written;
+    }
+    return appended;
+  }
+
+  // The file is the operator's, not the spool's: it may be /dev/stderr (a
+  // link) or a pipe, so stdio, not the spool's Env, which refuses links.
+  Status OpenRejectsFile() {
+    if (options_.rejects_file.empty()) return Status::Ok();
+    rejects_file_.reset(std::fopen(options_.rejects_file.c_str(), "ae"));
+    if (!rejects_file_) return ErrnoStatus("cannot open " + options_.rejects_file, errno);
+    return Status::Ok();
+  }
+
+ private:
+  Status WriteRejects() {
+    if (std::fwrite(rejects_.data(), 1, rejects_.size(), rejects_file_.get()) != rejects_.size() ||
+        std::fflush(rejects_file_.get()) != 0) {
+      return ErrnoStatus("cannot write to " + options_.rejects_file, errno);
+    }
+    return Status::Ok();
+  }
+
+  Status AppendBatch() {
     if (batch_.empty()) return Status::Ok();
     spool::AppendTicket ticket;
     LOGROUTE_RETURN_IF_ERROR(writer_.Append(batch_, &ticket));
     batch_.clear();
     if (writer_.options().fsync) LOGROUTE_RETURN_IF_ERROR(writer_.WaitDurable(ticket));
     stats_->accepted += batch_stats_.accepted;
-    for (const auto& [table, count] : batch_stats_.per_table) CountTable(stats_, table, count);
+    for (const auto& [table, count] : batch_stats_.per_table) {
+      CountTable(&stats_->per_table, table, count);
+    }
     batch_stats_ = IngestStats();
     return Status::Ok();
-  }
-
- private:
-  static void CountTable(IngestStats* stats, std::string_view table, uint64_t n) {
-    for (auto& [name, count] : stats->per_table) {
-      if (name == table) {
-        count += n;
-        return;
-      }
-    }
-    stats->per_table.emplace_back(std::string(table), n);
   }
 
   const chain::Chain& chain_;
@@ -95,7 +138,27 @@ class Ingestor {
   event::Event event_;
   std::string batch_;
   IngestStats batch_stats_;  // what batch_ holds, counted into *stats_ once it is spooled
+  struct CloseFile {
+    void operator()(std::FILE* file) const { std::fclose(file); }
+  };
+  std::unique_ptr<std::FILE, CloseFile> rejects_file_;  // --rejects-file
+  std::string rejects_;  // entries of bad lines, written to rejects_file_ by Flush()
 };
+
+// Waits until `fd` has input, or `stop_fd` (when valid) is readable. Returns
+// false when it is time to stop.
+Result<bool> WaitForInput(int fd, int stop_fd) {
+  if (stop_fd < 0) return true;
+  pollfd fds[2] = {{stop_fd, POLLIN, 0}, {fd, POLLIN, 0}};
+  for (;;) {
+    if (::poll(fds, 2, -1) >= 0) return (fds[0].revents & POLLIN) == 0;
+    if (errno != EINTR) return ErrnoStatus("cannot wait for standard input", errno);
+  }
+}
+
+std::string TooLong(const IngestOptions& options) {
+  return "longer than " + std::to_string(options.max_line_bytes) + " bytes (--max-line-bytes)";
+}
 
 }  // namespace
 
@@ -103,21 +166,23 @@ std::string IngestStats::Summary() const {
   std::string text =
       "accepted=" + std::to_string(accepted) + " rejected=" + std::to_string(rejected) +
       " dropped=" + std::to_string(dropped) + " lines=" + std::to_string(lines) + " tables=";
-  for (size_t i = 0; i < per_table.size(); ++i) {
-    if (i > 0) text += ',';
-    text += per_table[i].first + ":" + std::to_string(per_table[i].second);
-  }
-  if (per_table.empty()) text += "-";
-  return text;
+  return text + FormatTableCounts(per_table) + " last_line=" + std::to_string(last_line);
 }
 
 Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& writer,
                     const IngestOptions& options, IngestStats* stats, Env* env) {
   Ingestor ingestor(chain, writer, options, stats);
+  LOGROUTE_RETURN_IF_ERROR(ingestor.OpenRejectsFile());
   std::string buffer(std::max<size_t>(options.max_line_bytes + 2, 1 << 20), '\0');
   size_t begin = 0, end = 0;
   bool skipping_long_line = false;  // inside a line past the bound, until its LF
   for (;;) {
+    // The lines of the last read are spooled: a stop here loses nothing read.
+    LOGROUTE_ASSIGN_OR_RETURN(const bool go_on, WaitForInput(fd, options.stop_fd));
+    if (!go_on) {
+      stats->interrupted = true;
+      return Status::Ok();
+    }
     ssize_t n = ::read(fd, buffer.data() + end, buffer.size() - end);
     if (n < 0) {
       if (errno == EINTR) continue;
@@ -138,8 +203,7 @@ Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& write
         skipping_long_line = false;
       } else if (length > options.max_line_bytes) {
         ++stats->lines;
-        LOGROUTE_RETURN_IF_ERROR(ingestor.Bad(
-            "longer than " + std::to_string(options.max_line_bytes) + " bytes (--max-line-bytes)"));
+        LOGROUTE_RETURN_IF_ERROR(ingestor.Bad(TooLong(options), std::string_view(start, length)));
       } else {
         LOGROUTE_RETURN_IF_ERROR(ingestor.Line(std::string_view(start, length), recv_ts));
       }
@@ -161,8 +225,8 @@ Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& write
     if (end - begin > options.max_line_bytes) {
       if (!skipping_long_line) {
         ++stats->lines;
-        LOGROUTE_RETURN_IF_ERROR(ingestor.Bad(
-            "longer than " + std::to_string(options.max_line_bytes) + " bytes (--max-line-bytes)"));
+        LOGROUTE_RETURN_IF_ERROR(
+            ingestor.Bad(TooLong(options), std::string_view(buffer.data() + begin, end - begin)));
         skipping_long_line = true;
       }
       begin = end;

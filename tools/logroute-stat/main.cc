@@ -18,6 +18,7 @@
 #include "libcore/config/options.h"
 #include "libcore/metrics/textfile.h"
 #include "libcore/spool/spool.h"
+#include "tools/logroute-stat/rejects_report.h"
 #include "tools/logroute-stat/report.h"
 
 namespace logroute::stat {
@@ -28,6 +29,7 @@ struct Options {
   bool json = false;
   bool prometheus = false;
   std::string textfile;
+  bool rejects = false;
   double watch_seconds = -1;  // < 0: print once
   int64_t max_age = -1;
   int64_t max_events = -1;
@@ -82,6 +84,17 @@ int Watch(const spool::Spool& spool, const Options& o) {
   return 0;
 }
 
+// --rejects: a report of its own; the thresholds are about the backlog, not this.
+int ReportRejects(const spool::Spool& spool, const Options& o) {
+  Result<RejectsReport> report = MeasureRejects(spool, Env::Default()->NowSeconds());
+  if (!report.ok()) {
+    spdlog::error("{}", report.status().message());
+    return report.status().exit_code();
+  }
+  Print(o.json ? FormatRejectsJson(*report) : FormatRejectsTable(*report));
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   CLI::App app{"Show the backlog of a logroute spool", "logroute-stat"};
   config::CommandLine cli(app, "logroute-stat");
@@ -96,16 +109,22 @@ int Run(int argc, char** argv) {
                      "Write the Prometheus text to FILE atomically, for node_exporter's textfile "
                      "collector; print nothing else unless --json or --prometheus asks")
           ->type_name("FILE");
-  app.add_option("--watch", o.watch_seconds,
-                 "Redraw the table every SECONDS on a terminal until Ctrl-C (default 2)")
-      ->type_name("[SECONDS]")
-      ->expected(0, 1)
-      ->default_str("2")
-      ->check(
-          config::RealRange(std::numeric_limits<double>::min(), std::numeric_limits<double>::max()))
-      ->excludes(json)
+  auto* watch =
+      app.add_option("--watch", o.watch_seconds,
+                     "Redraw the table every SECONDS on a terminal until Ctrl-C (default 2)")
+          ->type_name("[SECONDS]")
+          ->expected(0, 1)
+          ->default_str("2")
+          ->check(config::RealRange(std::numeric_limits<double>::min(),
+                                    std::numeric_limits<double>::max()))
+          ->excludes(json)
+          ->excludes(prometheus)
+          ->excludes(textfile);
+  app.add_flag("--rejects", o.rejects,
+               "List the files of SPOOL/rejects/ with their counts and reasons (also --json)")
       ->excludes(prometheus)
-      ->excludes(textfile);
+      ->excludes(textfile)
+      ->excludes(watch);
   app.add_option("--max-age", o.max_age, "Exit 1 if the oldest event waited longer (seconds)")
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-events", o.max_events, "Exit 1 if more events wait")
@@ -130,6 +149,7 @@ int Run(int argc, char** argv) {
     return spool.status().exit_code();
   }
   if (o.watch_seconds > 0) return Watch(*spool, o);
+  if (o.rejects) return ReportRejects(*spool, o);
 
   Result<Report> report = Measure(*spool);
   if (!report.ok()) {

@@ -1,11 +1,8 @@
 #include "tools/logroute-stat/table_backlog.h"
 
-#include <fcntl.h>
-
-#include <cerrno>
 #include <map>
+#include <memory>
 
-#include "libcore/base/file_util.h"
 #include "libcore/spool/reader.h"
 #include "libcore/spool/record.h"
 
@@ -15,12 +12,10 @@ namespace {
 using Tables = std::map<std::string, TableBacklog, std::less<>>;
 
 // A file flushed or sealed since it was listed is simply not there any more.
-Status CountFile(const std::string& path, Tables* tables) {
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) {
-    return errno == ENOENT ? Status::Ok() : ErrnoStatus("cannot open " + path, errno);
-  }
-  spool::LineReader reader(fd.get(), path);
+Status CountFile(Env& env, const std::string& path, Tables* tables) {
+  Result<std::unique_ptr<File>> file = env.Open(path, {});
+  if (!file.ok()) return file.status().code() == Code::kNotFound ? Status::Ok() : file.status();
+  spool::LineReader reader(**file, path);
   std::string_view line;
   bool complete = true;
   for (;;) {
@@ -51,9 +46,9 @@ Result<std::vector<TableBacklog>> MeasureTables(const spool::Spool& spool) {
     // into what is counted next, not out of what was counted.
     LOGROUTE_ASSIGN_OR_RETURN(std::vector<uint64_t> segments, spool::ListSegments(spool, shard));
     for (uint64_t seq : segments) {
-      LOGROUTE_RETURN_IF_ERROR(CountFile(spool.SegmentPath(shard, seq), &tables));
+      LOGROUTE_RETURN_IF_ERROR(CountFile(spool.env(), spool.SegmentPath(shard, seq), &tables));
     }
-    LOGROUTE_RETURN_IF_ERROR(CountFile(spool.ActivePath(shard), &tables));
+    LOGROUTE_RETURN_IF_ERROR(CountFile(spool.env(), spool.ActivePath(shard), &tables));
   }
   std::vector<TableBacklog> sorted;
   for (auto& [name, counts] : tables) sorted.push_back(std::move(counts));

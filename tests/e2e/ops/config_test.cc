@@ -152,7 +152,8 @@ TEST(ExampleConfigTest, ItsActiveKeysAreThePackagedPaths) {
   EXPECT_NE(config.find("\nspool = /var/lib/logroute/spool\n"), std::string::npos);
   EXPECT_NE(config.find("\ndb = sqlite:/var/lib/logroute/logroute.db\n"), std::string::npos);
   // Mode options stay on the command line (see the file's header).
-  for (const char* mode : {"\nstdin", "\nlisten", "\nloop", "\njson", "\nprometheus", "\nwatch"}) {
+  for (const char* mode : {"\nstdin", "\nlisten", "\nloop", "\njson", "\nprometheus", "\nwatch",
+                           "\nrejects ", "\npurge_rejects", "\nreplay_rejects", "\nforce"}) {
     EXPECT_EQ(config.find(mode), std::string::npos) << mode;
   }
 }
@@ -161,8 +162,9 @@ TEST(ExampleConfigTest, DocumentsEveryOptionOfEveryTool) {
   const std::string config = ReadFileOrDie(kExampleConfig);
   // Commands, not settings: they belong on a command line, never in the file.
   const std::set<std::string> skip = {
-      "help", "version",    "config", "check-config", "stdin",        "listen", "loop",
-      "json", "prometheus", "watch",  "print-chain",  "new-spool-id", "spool",  "db"};
+      "help",  "version", "config",     "check-config",  "stdin",          "listen",
+      "loop",  "json",    "prometheus", "watch",         "print-chain",    "new-spool-id",
+      "spool", "db",      "rejects",    "purge-rejects", "replay-rejects", "force"};
   for (const std::string& tool : {kRecv, kFlush, kStat}) {
     for (std::string name : HelpOptions(tool)) {
       if (skip.count(name)) continue;

@@ -48,21 +48,22 @@ std::string CronFileFor(const TempDir& dir) {
   EXPECT_EQ(ReplaceAll(&text, "/usr/bin/logroute-stat", kStat + " --spool " + dir.Path("spool")),
             1);
   EXPECT_EQ(ReplaceAll(&text, "/var/lib/prometheus/node-exporter", dir.Path("textfile")), 2);
-  EXPECT_EQ(ReplaceAll(&text, "test -x /usr/bin/logroute-flush", "test -x " + kFlush), 2);
+  EXPECT_EQ(ReplaceAll(&text, "test -x /usr/bin/logroute-flush", "test -x " + kFlush), 3);
   EXPECT_EQ(ReplaceAll(
                 &text, "/usr/bin/logroute-flush",
                 kFlush + " --spool " + dir.Path("spool") + " --db sqlite:" + dir.Path("events.db")),
-            2);
+            3);
   EXPECT_EQ(ReplaceAll(&text, "/var/lib/logroute/flush.lock", dir.Path("flush.lock")), 2);
-  EXPECT_EQ(ReplaceAll(&text, "  logroute  ", "  root  "), 2);
+  EXPECT_EQ(ReplaceAll(&text, "  logroute  ", "  root  "), 3);
   return text;
 }
 
-// The command of the cron file's first entry (after the five time fields and the user).
-std::string FirstCommand(const std::string& cron_file) {
+// The command of the cron file's first entry whose schedule is `schedule`
+// (after the five time fields and the user).
+std::string FirstCommand(const std::string& cron_file, const std::string& schedule = "* * * * *") {
   std::istringstream lines(cron_file);
   for (std::string line; std::getline(lines, line);) {
-    if (line.rfind("* * * * *", 0) != 0) continue;
+    if (line.rfind(schedule + "  ", 0) != 0) continue;
     std::istringstream fields(line);
     std::string field;
     for (int i = 0; i < 6; ++i) fields >> field;
@@ -216,6 +217,34 @@ TEST(CronFileTest, StandsDownWhileTheSystemdTimerIsEnabled) {
   EXPECT_EQ(Rows(dir), "") << "the timer's host flushes through systemd, not cron";
   Sh(command, Clean());  // the real systemctl: no such timer enabled here
   EXPECT_EQ(Rows(dir), "3\n");
+}
+
+// The third entry: once a day, rejects files older than 30 days go, unless
+// the systemd timer that does the same is enabled.
+TEST(CronFileTest, PurgesRejectsOlderThanThirtyDaysDaily) {
+  TempDir dir;
+  SpoolEvents(dir.Path("spool"), 1);
+  const std::string command = FirstCommand(CronFileFor(dir), "17 4 * * *");
+  ASSERT_NE(command.find("--purge-rejects 30d 2>&1 | logger -t logroute-flush"), std::string::npos)
+      << command;
+  const std::string old_file = dir.Path("spool/rejects/old.rej");
+  const std::string new_file = dir.Path("spool/rejects/new.rej");
+  WriteFileOrDie(old_file, "");
+  WriteFileOrDie(new_file, "");
+  ASSERT_EQ(Sh("touch -d '31 days ago' " + ShellQuote(old_file), Clean()).exit_code, 0);
+  ASSERT_EQ(Sh("touch -d '29 days ago' " + ShellQuote(new_file), Clean()).exit_code, 0);
+
+  fs::create_directories(dir.Path("bin"));
+  WriteFileOrDie(dir.Path("bin/systemctl"),
+                 "#!/bin/sh\n[ \"$*\" = \"is-enabled -q logroute-purge-rejects.timer\" ]\n");
+  ::chmod(dir.Path("bin/systemctl").c_str(), 0755);
+  const char* path = std::getenv("PATH");
+  Sh(command, Clean({"PATH=" + dir.Path("bin") + ":" + (path ? path : "/usr/bin:/bin")}));
+  EXPECT_TRUE(fs::exists(old_file)) << "the timer's host purges through systemd, not cron";
+  RunResult purged = Sh(command, Clean());
+  EXPECT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_FALSE(fs::exists(old_file));
+  EXPECT_TRUE(fs::exists(new_file));
 }
 
 // Installs Debian's cron when it is missing. Returns an error text, or "".

@@ -54,9 +54,12 @@ TEST(DebPackageTest, CpackBuildsItWithComputedDependenciesAndScripts) {
         "./usr/lib/systemd/system/logroute-flush.service",
         "./usr/lib/systemd/system/logroute-flush.timer",
         "./usr/lib/systemd/system/logroute-stat.service",
-        "./usr/lib/systemd/system/logroute-stat.timer", "./usr/lib/sysusers.d/logroute.conf",
-        "./usr/lib/tmpfiles.d/logroute.conf", "./etc/cron.d/logroute",
-        "./etc/logroute/logroute.conf", "./usr/share/doc/logroute/examples/logroute.conf"}) {
+        "./usr/lib/systemd/system/logroute-stat.timer",
+        "./usr/lib/systemd/system/logroute-purge-rejects.service",
+        "./usr/lib/systemd/system/logroute-purge-rejects.timer",
+        "./usr/lib/sysusers.d/logroute.conf", "./usr/lib/tmpfiles.d/logroute.conf",
+        "./etc/cron.d/logroute", "./etc/logroute/logroute.conf",
+        "./usr/share/doc/logroute/examples/logroute.conf"}) {
     EXPECT_NE(files.out.find(std::string(path) + "\n"), std::string::npos) << path;
   }
   // The maintainer scripts, executable.

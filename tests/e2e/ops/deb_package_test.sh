@@ -87,7 +87,8 @@ check "man -w 7 logroute finds the overview" bash -c 'man -w 7 logroute | grep -
 check "the units are installed" \
   test -f /usr/lib/systemd/system/logroute-recv.service \
   -a -f /usr/lib/systemd/system/logroute-flush.timer \
-  -a -f /usr/lib/systemd/system/logroute-stat.timer
+  -a -f /usr/lib/systemd/system/logroute-stat.timer \
+  -a -f /usr/lib/systemd/system/logroute-purge-rejects.timer
 check "the cron file and the config are installed" \
   test -f /etc/cron.d/logroute -a -f /etc/logroute/logroute.conf
 check "the config is a conffile" bash -c 'dpkg-query -W -f="\${Conffiles}" logroute | grep -q /etc/logroute/logroute.conf'
@@ -96,7 +97,8 @@ check "postinst created the spool for it" \
   bash -c '[[ $(stat -c %U /var/lib/logroute/spool) == logroute ]]'
 check "install: systemd reloads its units" called "systemctl --system daemon-reload"
 check "install: the enablement state of each unit is recorded" \
-  called "deb-systemd-helper update-state logroute-flush.timer"
+  bash -c 'grep -qxF "deb-systemd-helper update-state logroute-flush.timer" <<<"$0" &&
+           grep -qxF "deb-systemd-helper update-state logroute-purge-rejects.timer" <<<"$0"' "$seen"
 check "install: nothing is started before the operator sets the database" \
   bash -c '! grep -q "^deb-systemd-invoke\|^systemctl start\|^deb-systemd-helper enable" <<<"$0"' "$seen"
 # The package works as installed: the logroute user spools and flushes with
@@ -116,7 +118,7 @@ seen=$(calls_since)
 check "upgrade: the newer version is installed" \
   bash -c '[[ $(dpkg-query -W -f="\${Version}" logroute) == 0.1.99 ]]'
 check "upgrade: the running units are restarted, the others left alone" \
-  called "deb-systemd-invoke try-restart logroute-recv.service logroute-flush.timer logroute-stat.timer"
+  called "deb-systemd-invoke try-restart logroute-recv.service logroute-flush.timer logroute-stat.timer logroute-purge-rejects.timer"
 check "upgrade: nothing is stopped" bash -c '! grep -q " stop " <<<"$0"' "$seen"
 check "upgrade: the operator's config is kept" \
   grep -q "^# changed by the operator" /etc/logroute/logroute.conf
@@ -129,9 +131,9 @@ check "upgrade: the events spooled before are still there" \
 dpkg_retry --remove logroute
 seen=$(calls_since)
 check "remove: recv, the timer and a flush in progress are stopped" \
-  called "deb-systemd-invoke stop logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service"
+  called "deb-systemd-invoke stop logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service logroute-purge-rejects.timer logroute-purge-rejects.service"
 check "remove: the units are masked (their files are gone), systemd reloads" \
-  bash -c 'grep -qxF "deb-systemd-helper mask logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service" <<<"$0" &&
+  bash -c 'grep -qxF "deb-systemd-helper mask logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service logroute-purge-rejects.timer logroute-purge-rejects.service" <<<"$0" &&
            grep -qxF "systemctl --system daemon-reload" <<<"$0"' "$seen"
 check "remove: the binaries are gone" test ! -e /usr/bin/logroute-recv
 check "remove: the conffiles stay" test -f /etc/cron.d/logroute -a -f /etc/logroute/logroute.conf
@@ -143,8 +145,8 @@ check "remove: the spool stays" test -d /var/lib/logroute/spool
 dpkg_retry --purge logroute
 seen=$(calls_since)
 check "purge: the units' enablement state is forgotten" \
-  bash -c 'grep -qxF "deb-systemd-helper purge logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service" <<<"$0" &&
-           grep -qxF "deb-systemd-helper unmask logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service" <<<"$0"' "$seen"
+  bash -c 'grep -qxF "deb-systemd-helper purge logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service logroute-purge-rejects.timer logroute-purge-rejects.service" <<<"$0" &&
+           grep -qxF "deb-systemd-helper unmask logroute-recv.service logroute-flush.timer logroute-flush.service logroute-stat.timer logroute-stat.service logroute-purge-rejects.timer logroute-purge-rejects.service" <<<"$0"' "$seen"
 check "purge removes the conffiles" test ! -e /etc/logroute/logroute.conf
 check "purge removes the man pages" test ! -e /usr/share/man/man1/logroute-recv.1.gz
 

@@ -28,9 +28,9 @@ std::string Replace(std::string text, const std::string& from, const std::string
 // Copies the units into `dir`, ExecStart pointed at the built binaries, and
 // the man pages into dir/man/man{1,7} for --man=yes.
 void StageUnits(const TempDir& dir) {
-  for (const char* unit :
-       {"logroute-recv.service", "logroute-flush.service", "logroute-flush.timer",
-        "logroute-stat.service", "logroute-stat.timer"}) {
+  for (const char* unit : {"logroute-recv.service", "logroute-flush.service",
+                           "logroute-flush.timer", "logroute-stat.service", "logroute-stat.timer",
+                           "logroute-purge-rejects.service", "logroute-purge-rejects.timer"}) {
     std::string text = ReadFileOrDie(kUnits + unit);
     text = Replace(text, "/usr/bin/logroute-recv", kRecv);
     text = Replace(text, "/usr/bin/logroute-flush", kFlush);
@@ -46,11 +46,12 @@ void StageUnits(const TempDir& dir) {
 }
 
 RunResult Verify(const TempDir& dir) {
-  return Sh("cd " + ShellQuote(dir.path()) +
-                " && systemd-analyze verify --man=yes ./logroute-recv.service"
-                " ./logroute-flush.service ./logroute-flush.timer ./logroute-stat.service"
-                " ./logroute-stat.timer",
-            Clean({"MANPATH=" + dir.Path("man"), "SYSTEMD_LOG_COLOR=0"}));
+  return Sh(
+      "cd " + ShellQuote(dir.path()) +
+          " && systemd-analyze verify --man=yes ./logroute-recv.service"
+          " ./logroute-flush.service ./logroute-flush.timer ./logroute-stat.service"
+          " ./logroute-stat.timer ./logroute-purge-rejects.service ./logroute-purge-rejects.timer",
+      Clean({"MANPATH=" + dir.Path("man"), "SYSTEMD_LOG_COLOR=0"}));
 }
 
 class SystemdUnitsTest : public ::testing::Test {
@@ -127,6 +128,24 @@ TEST(SystemdUnitsContentTest, StatFeedsNodeExporterEveryThirtySeconds) {
   const std::string timer = ReadFileOrDie(kUnits + "logroute-stat.timer");
   EXPECT_NE(timer.find("\nOnUnitActiveSec=30s\n"), std::string::npos);
   EXPECT_NE(timer.find("\nWantedBy=timers.target\n"), std::string::npos);
+}
+
+TEST(SystemdUnitsContentTest, OldRejectsArePurgedDailyOnceTheFlushTimerIsEnabled) {
+  const std::string service = ReadFileOrDie(kUnits + "logroute-purge-rejects.service");
+  EXPECT_NE(service.find("\nType=oneshot\n"), std::string::npos);
+  EXPECT_NE(service.find("\nUser=logroute\n"), std::string::npos);
+  EXPECT_NE(service.find("\nProtectSystem=strict\n"), std::string::npos);
+  EXPECT_NE(service.find("\nEnvironment=LOGROUTE_PURGE_REJECTS=30d\n"), std::string::npos);
+  EXPECT_NE(service.find("\nExecStart=/usr/bin/logroute-flush --purge-rejects "
+                         "${LOGROUTE_PURGE_REJECTS}\n"),
+            std::string::npos);
+  const std::string timer = ReadFileOrDie(kUnits + "logroute-purge-rejects.timer");
+  EXPECT_NE(timer.find("\nOnCalendar=*-*-* 03:00:00\n"), std::string::npos);
+  EXPECT_NE(timer.find("\nPersistent=true\n"), std::string::npos);
+  EXPECT_NE(timer.find("\nWantedBy=timers.target\n"), std::string::npos);
+  EXPECT_NE(
+      ReadFileOrDie(kUnits + "logroute-flush.timer").find("\nAlso=logroute-purge-rejects.timer\n"),
+      std::string::npos);
 }
 
 TEST(SystemdSnippetsTest, SysusersAndTmpfilesCreateUserAndSpoolInAScratchRoot) {

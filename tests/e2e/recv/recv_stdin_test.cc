@@ -89,9 +89,10 @@ class RecvTest : public ::testing::Test {
     return testing::Run(argv, Options(input, std::move(env)));
   }
 
-  RunResult RecvRaw(std::vector<std::string> argv, std::vector<std::string> env = {},
+  RunResult RecvRaw(const std::vector<std::string>& args, std::vector<std::string> env = {},
                     const std::string& input = "") {
-    argv.insert(argv.begin(), LOGROUTE_RECV_BIN);
+    std::vector<std::string> argv = {LOGROUTE_RECV_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
     return testing::Run(argv, Options(input, std::move(env)));
   }
 
@@ -120,13 +121,15 @@ TEST_F(RecvTest, GoodLinesAreSpooledBadLinesReportedAndCounted) {
       Event(1) + "\n" + R"({"unix_ts":1,"user_id":"two","event_name":"login"})" + "\n" +
       Event(3, "logout") + "\n" + Event(4, "signup") + "\n" + "not json\n" + Event(6) + "\n";
   RunResult r = Recv({}, input);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 65) << "some line was rejected: not a clean run\n" << r.err;
+  EXPECT_TRUE(Contains(r.err, "3 of 6 lines were rejected")) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 2: user_id: expected an integer, got the string \"two\""))
       << r.err;
   EXPECT_TRUE(Contains(r.err, "line 4: event_name: no route for")) << r.err;
   EXPECT_TRUE(Contains(r.err, "signup")) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 5: invalid JSON")) << r.err;
-  EXPECT_TRUE(Contains(r.err, "accepted=3 rejected=3 dropped=0 lines=6 tables=logs:3")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "accepted=3 rejected=3 dropped=0 lines=6 tables=logs:3 last_line=6"))
+      << r.err;
   const std::map<int64_t, Row> rows = ByUser(SpoolRows(Spool()));
   ASSERT_EQ(rows.size(), 3u);
   EXPECT_EQ(rows.at(1).event_name, "login");
@@ -157,6 +160,9 @@ TEST_F(RecvTest, StrictStopsAtTheFirstBadLineKeepingTheGoodOnesBefore) {
   EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 3: unix_ts: expected an integer")) << r.err;
   EXPECT_TRUE(Contains(r.err, "--strict")) << r.err;
+  EXPECT_TRUE(Contains(r.err, "accepted=2 rejected=1 dropped=0 lines=3 tables=logs:2 last_line=2"))
+      << "the resume point is the line to fix\n"
+      << r.err;
   const std::map<int64_t, Row> rows = ByUser(SpoolRows(Spool()));
   EXPECT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows.count(1) + rows.count(2), 2u);
@@ -166,7 +172,7 @@ TEST_F(RecvTest, CrlfBlankLinesAndALastLineWithoutLf) {
   const std::string input = Event(1) + "\r\n\r\n   \n\t\n" + Event(2) + "\r\n" +
                             R"({"unix_ts":1,"event_name":"login"})" + "\r\n" + Event(3);
   RunResult r = Recv({}, input);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 6: user_id: this field is required")) << r.err;
   EXPECT_TRUE(Contains(r.err, "accepted=3 rejected=1")) << r.err;
   const std::map<int64_t, Row> rows = ByUser(SpoolRows(Spool()));
@@ -189,7 +195,7 @@ TEST_F(RecvTest, OverlongLineIsRejectedAndTheNextOneAccepted) {
   const std::string input =
       Event(1) + "\n" + padded + "\n" + Event(3) + "\n" + huge + "\n" + Event(4) + "\n" + "bad\n";
   RunResult r = Recv({"--max-line-bytes", "100"}, input);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 2: longer than 100 bytes (--max-line-bytes)")) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 4: longer than 100 bytes (--max-line-bytes)")) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 6: invalid JSON")) << r.err;
@@ -203,9 +209,55 @@ TEST_F(RecvTest, OverlongLastLineWithoutLfIsRejected) {
   RunResult r = Recv({"--max-line-bytes", "64"},
                      Event(1) + "\n" + R"({"unix_ts":1,"user_id":2,"event_name":"login","p":")" +
                          std::string(100, 'x') + "\"}");
-  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.exit_code, 65) << r.err;
   EXPECT_TRUE(Contains(r.err, "line 2: longer than 64 bytes")) << r.err;
   EXPECT_EQ(SpoolRows(Spool()).size(), 1u);
+}
+
+// Every bad line, past the 1,000 that stderr shows, with its number, its
+// reason and the line itself, in the format of rejects/ files.
+TEST_F(RecvTest, RejectsFileKeepsEveryBadLineWithoutACap) {
+  std::string input;
+  for (int i = 1; i <= 1500; ++i) input += "bad " + std::to_string(i) + "\n" + Event(i) + "\n";
+  const std::string long_line = R"({"p":")" + std::string(10000, 'p') + "\"}";
+  input += long_line + "\n";
+  const std::string path = tmp_.Path("bad-lines.txt");
+  WriteFileOrDie(path, "kept from before\n");
+  RunResult r = Recv({"--rejects-file", path, "--max-line-bytes", "8192"}, input);
+  EXPECT_EQ(r.exit_code, 65) << r.err;
+  EXPECT_TRUE(Contains(r.err, "accepted=1500 rejected=1501 dropped=0 lines=3001")) << r.err;
+  EXPECT_TRUE(Contains(
+      r.err, "Further bad lines are counted but not reported here (all are in " + path + ")"))
+      << r.err;
+  EXPECT_FALSE(Contains(r.err, "line 2999:")) << "stderr stops at 1,000";
+  const std::string written = testing::ReadFileOrDie(path);
+  std::vector<std::string> lines;
+  for (size_t begin = 0, end; (end = written.find('\n', begin)) != std::string::npos;
+       begin = end + 1) {
+    lines.push_back(written.substr(begin, end - begin));
+  }
+  ASSERT_EQ(lines.size(), 1502u) << "appended to what the file held";
+  EXPECT_EQ(lines[0], "kept from before");
+  EXPECT_TRUE(lines[1].starts_with("stdin\tline 1\tinvalid JSON: ")) << lines[1];
+  EXPECT_TRUE(lines[1].ends_with("\tbad 1")) << lines[1];
+  EXPECT_TRUE(lines[1500].starts_with("stdin\tline 2999\tinvalid JSON")) << lines[1500];
+  EXPECT_TRUE(lines[1500].ends_with("\tbad 1500")) << lines[1500];
+  EXPECT_TRUE(lines[1501].starts_with("stdin\tline 3001\tlonger than 8192 bytes")) << lines[1501];
+  EXPECT_EQ(lines[1501].size(),
+            std::string("stdin\tline 3001\t").size() +
+                std::string("longer than 8192 bytes (--max-line-bytes)\t").size() + 4096)
+      << "the first 4 KiB of a line too long";
+  EXPECT_EQ(SpoolRows(Spool()).size(), 1500u);
+
+  // A clean run exits 0 and writes nothing there.
+  RunResult clean = Recv({"--rejects-file", path}, Event(5000) + "\n");
+  EXPECT_EQ(clean.exit_code, 0) << clean.err;
+  EXPECT_EQ(testing::ReadFileOrDie(path), written);
+  // A rejects file that cannot be created stops the run before it reads.
+  RunResult unwritable = Recv({"--rejects-file", tmp_.Path("no/such/dir.txt")}, Event(6000) + "\n");
+  EXPECT_NE(unwritable.exit_code, 0);
+  EXPECT_TRUE(Contains(unwritable.err, tmp_.Path("no/such/dir.txt"))) << unwritable.err;
+  EXPECT_EQ(SpoolRows(Spool()).size(), 1501u);
 }
 
 TEST_F(RecvTest, FsyncAlwaysWorks) {
@@ -343,7 +395,7 @@ TEST_F(RecvTest, StatJsonAfterARun) {
   std::string input;
   for (int i = 0; i < 250; ++i) input += Event(i) + "\n";
   input += "bad line\n";
-  ASSERT_EQ(Recv({"--shards", "4"}, input).exit_code, 0);
+  ASSERT_EQ(Recv({"--shards", "4"}, input).exit_code, 65) << "a bad line";
   RunResult r = Stat({"--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   nlohmann::json doc;

@@ -64,7 +64,8 @@ TEST(StdinIngestTest, CountsWhatIsSpooled) {
   EXPECT_EQ(stats.accepted, 5000u);
   EXPECT_EQ(stats.rejected, 1u);
   EXPECT_EQ(stats.lines, 5001u);
-  EXPECT_EQ(stats.Summary(), "accepted=5000 rejected=1 dropped=0 lines=5001 tables=logs:5000");
+  EXPECT_EQ(stats.Summary(),
+            "accepted=5000 rejected=1 dropped=0 lines=5001 tables=logs:5000 last_line=5001");
 }
 
 // However the input is cut into reads, the outcome is the same: lines are
@@ -89,7 +90,8 @@ TEST(StdinIngestTest, OutcomeDoesNotDependOnHowReadsCutTheInput) {
     options.max_line_bytes = 100;
     options.batch_bytes = 64;
     ASSERT_TRUE(Ingest(input, **writer, options, &stats, chunk).ok()) << chunk;
-    EXPECT_EQ(stats.Summary(), "accepted=4 rejected=5 dropped=0 lines=10 tables=logs:4")
+    EXPECT_EQ(stats.Summary(),
+              "accepted=4 rejected=5 dropped=0 lines=10 tables=logs:4 last_line=10")
         << "chunk " << chunk;
     std::string user_ids;
     for (const std::string& line : spool::testing::ReadLines(spool->ActivePath(0))) {
@@ -115,8 +117,73 @@ TEST(StdinIngestTest, AFullDiskIsRetryableAndNothingIsClaimedAccepted) {
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(status.retryable()) << status.message();
   EXPECT_EQ(stats.accepted, 0u) << stats.Summary();
+  EXPECT_EQ(stats.last_line, 0u) << "a resume must start from the first line";
   EXPECT_TRUE(stats.per_table.empty()) << stats.Summary();
   EXPECT_LE(spool::testing::FileSize(spool->ActivePath(0)), 0);
+}
+
+// IngestStream on a spool of one shard, with its input and its stop
+// descriptor as pipes the test writes (and keeps open).
+class StopTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Result<spool::Spool> spool = spool::Spool::Open(tmp_.Path("s"), {.shards = 1, .create = true});
+    ASSERT_TRUE(spool.ok());
+    spool_ = *spool;
+    Result<std::unique_ptr<spool::SpoolWriter>> writer = spool::SpoolWriter::Open(spool_, {});
+    ASSERT_TRUE(writer.ok());
+    writer_ = std::move(*writer);
+    ASSERT_EQ(::pipe(input_), 0);
+    ASSERT_EQ(::pipe(stop_), 0);
+    options_.stop_fd = stop_[0];
+  }
+  void TearDown() override {
+    for (int fd : {input_[0], input_[1], stop_[0], stop_[1]}) ::close(fd);
+  }
+  void Write(int fd, const std::string& data) {
+    ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
+  }
+  Status Ingest() {
+    Result<chain::Chain> chain = chain::Chain::Build(chain::ChainConfig{});
+    EXPECT_TRUE(chain.ok());
+    return IngestStream(input_[0], *chain, *writer_, options_, &stats_);
+  }
+
+  logroute::testing::TempDir tmp_;
+  spool::Spool spool_;
+  std::unique_ptr<spool::SpoolWriter> writer_;
+  int input_[2] = {-1, -1};
+  int stop_[2] = {-1, -1};
+  IngestOptions options_;
+  IngestStats stats_;
+};
+
+// The stop descriptor (recv's signal pipe): whatever was read is spooled, the
+// run ends before the next read, and last_line names the resume point, even
+// while the input stays open and nothing more comes.
+TEST_F(StopTest, AStopEndsTheRunAfterTheLinesReadAndNamesTheLastOne) {
+  Write(input_[1], Events(300) + "bad\n" + Events(2, 300));
+  std::thread stopper([&] {
+    // Once the lines are read (the pipe is empty), as a signal would come.
+    while (spool::testing::FileSize(spool_.ActivePath(0)) <= 0) std::this_thread::yield();
+    Write(stop_[1], "x");
+  });
+  Status status = Ingest();
+  stopper.join();
+  ASSERT_TRUE(status.ok()) << status.message();
+  EXPECT_TRUE(stats_.interrupted);
+  EXPECT_EQ(stats_.Summary(),
+            "accepted=302 rejected=1 dropped=0 lines=303 tables=logs:302 last_line=303");
+  EXPECT_EQ(spool::testing::ReadLines(spool_.ActivePath(0)).size(), 302u);
+}
+
+TEST_F(StopTest, AStopBeforeAnyInputReadsNothing) {
+  Write(stop_[1], "x");
+  Write(input_[1], "x\n");  // waiting, never read
+  ASSERT_TRUE(Ingest().ok());
+  EXPECT_TRUE(stats_.interrupted);
+  EXPECT_EQ(stats_.lines, 0u);
+  EXPECT_EQ(stats_.last_line, 0u);
 }
 
 }  // namespace
