@@ -242,8 +242,8 @@ void Connection::OnReadError(beast::error_code ec) {
 void Connection::Refuse(Cap cap) {
   const Refusal refusal = http::Refuse(cap, state_.options.max_header, state_.options.max_body);
   const ClientError reason = refusal.status == 431   ? ClientError::kHeaderTooLarge
-                            : refusal.status == 413 ? ClientError::kBodyTooLarge
-                                                    : ClientError::kMalformedRequest;
+                             : refusal.status == 413 ? ClientError::kBodyTooLarge
+                                                     : ClientError::kMalformedRequest;
   Fail(refusal.status, reason, refusal.detail);
 }
 
@@ -292,6 +292,9 @@ void Connection::Respond(unsigned status, const char* content_type, const char* 
   if (state_.stopping.load()) close_after_ = true;
   response_.keep_alive(!close_after_);
   response_.prepare_payload();
+  // HEAD gets the fields a GET would, and no body (RFC 9110, 9.3.2): bytes
+  // after them would be read as the start of the next answer.
+  if (parser_ && parser_->get().method() == bhttp::verb::head) response_.body().clear();
   state_.metrics.CountRequest(status);
   stream_.expires_after(state_.options.write_timeout);
   bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {

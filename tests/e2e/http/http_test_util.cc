@@ -153,6 +153,14 @@ bool Client::Fill(std::chrono::steady_clock::time_point deadline) {
 }
 
 int Client::ReadResponse(std::string* raw, std::chrono::milliseconds timeout) {
+  return Read(raw, timeout, true);
+}
+
+int Client::ReadHeadResponse(std::string* raw) {
+  return Read(raw, std::chrono::seconds(10), false);
+}
+
+int Client::Read(std::string* raw, std::chrono::milliseconds timeout, bool with_body) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
     const size_t end = buffer_.find("\r\n\r\n");
@@ -162,7 +170,7 @@ int Client::ReadResponse(std::string* raw, std::chrono::milliseconds timeout) {
       std::string lower = head;
       std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
       const size_t cl = lower.find("\r\ncontent-length:");
-      if (cl != std::string::npos) length = std::stoul(lower.substr(cl + 17));
+      if (cl != std::string::npos && with_body) length = std::stoul(lower.substr(cl + 17));
       while (buffer_.size() < end + 4 + length) {
         if (!Fill(deadline)) return 0;
       }

@@ -53,11 +53,15 @@ class Client {
   // timeout. *raw, if given, receives the response's bytes.
   int ReadResponse(std::string* raw = nullptr,
                    std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  // The same for the answer to a HEAD request, which has no body whatever
+  // its Content-Length says.
+  int ReadHeadResponse(std::string* raw = nullptr);
   // True when the server closes the connection before `timeout`.
   bool WaitClosed(std::chrono::milliseconds timeout);
 
  private:
   bool Fill(std::chrono::steady_clock::time_point deadline);
+  int Read(std::string* raw, std::chrono::milliseconds timeout, bool with_body);
   int fd_ = -1;
   std::string buffer_;
 };

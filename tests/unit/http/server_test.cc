@@ -66,6 +66,19 @@ TEST_F(ServerTest, StopEndsRunWithIdleConnectionsOpen) {
   server_.reset();
 }
 
+TEST_F(ServerTest, HeadIsAnsweredWithoutABodyAndTheConnectionGoesOn) {
+  Start(false);
+  testing::Client client(port_);
+  client.Send("HEAD /api/log HTTP/1.1\r\nHost: x\r\n\r\n" + Post(testing::EventJson(1, "login")));
+  std::string raw;
+  EXPECT_EQ(client.ReadHeadResponse(&raw), 405);
+  EXPECT_NE(raw.find("Allow: POST"), std::string::npos) << raw;
+  EXPECT_EQ(client.ReadResponse(&raw), 201) << "the next answer begins with: " << raw;
+  client.Send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\n" + Post(testing::EventJson(2, "login")));
+  EXPECT_EQ(client.ReadHeadResponse(&raw), 405);
+  EXPECT_EQ(client.ReadResponse(&raw), 201) << "the next answer begins with: " << raw;
+}
+
 // Under ThreadSanitizer too (scripts/test.sh): the chain is replaced while
 // keep-alive clients on several I/O threads send events it routes, or not.
 TEST_F(ServerTest, ChainReplacedUnderLoadNoRequestFailsNoConnectionDrops) {
