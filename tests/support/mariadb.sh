@@ -36,8 +36,8 @@ launch() {
   local dir=$1 port=$2 server admin
   server=$(find_bin mariadbd mysqld)
   admin=$(find_bin mariadb-admin mysqladmin)
-  "$server" --no-defaults --datadir="$dir/data" --socket="$dir/sock" --port="$port" \
-    --bind-address=127.0.0.1 --pid-file="$dir/pid" --log-error="$dir/error.log" \
+  "$server" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --socket="$dir/sock" \
+    --port="$port" --bind-address=127.0.0.1 --pid-file="$dir/pid" --log-error="$dir/error.log" \
     --user="$(id -un)" --skip-log-bin --innodb-buffer-pool-size=256M \
     --innodb-log-file-size=256M --local-infile=1 --max-connections=500 \
     ${MARIADB_EXTRA_ARGS:-} >"$dir/server.out" 2>&1 </dev/null &
@@ -74,9 +74,14 @@ start() {
   # Short: unix socket paths are limited to about 100 bytes.
   dir=$(mktemp -d "${TMPDIR:-/tmp}/logroute-mariadb.XXXXXX")
   port=$(free_port)
-  "$install" --no-defaults --datadir="$dir/data" --user="$(id -un)" \
+  # A temporary directory of its own: servers of concurrent tests (and any
+  # other MariaDB on the machine) sharing /tmp once collided there, and the
+  # bootstrap failed ("Could not remove temporary table '/tmp/#sql-...'").
+  mkdir "$dir/tmp"
+  "$install" --no-defaults --datadir="$dir/data" --tmpdir="$dir/tmp" --user="$(id -un)" \
     --auth-root-authentication-method=socket --skip-test-db >"$dir/install.log" 2>&1 || {
     cat "$dir/install.log" >&2
+    rm -rf "$dir"
     exit 1
   }
   launch "$dir" "$port"
