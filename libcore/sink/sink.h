@@ -41,11 +41,13 @@
 namespace logroute::sink {
 
 // One row. `escaped_name` is stored as the spool writes it (doc/spool-format.md):
-// \\ \t \n \r \0 escaped; a sink unescapes as it needs.
+// \\ \t \n \r \0 escaped; a sink unescapes as it needs. `event_id` is empty
+// when the event has none; it needs no escaping (event::IsValidEventId).
 struct Row {
   int64_t unix_ts = 0;
   int64_t user_id = 0;
   std::string_view escaped_name;
+  std::string_view event_id = {};  // "= {}" lets initializers omit it
 };
 
 // The ledger key of a segment.
