@@ -138,7 +138,8 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, File& segment) {
   LOGROUTE_ASSIGN_OR_RETURN(claim, sink_.Commit(key_, entry));
   if (!claim.ours()) return Settle(segment, claim.committed, &digest_);
   ++stats_->segments;
-  stats_->rows += rows_;
+  stats_->rows += rows_ - deduplicated_;
+  stats_->deduplicated += deduplicated_;
   stats_->rejected += rejected_;
   for (const auto& [table, rows] : table_rows_) stats_->AddTableRows(table, rows);
   return Unlink(segment);
@@ -172,7 +173,10 @@ Status SegmentFlusher::Settle(File& segment, const sink::LedgerEntry& committed,
 }
 
 Status SegmentFlusher::EnsureTables(File& segment) {
-  if (!options_.table_override.empty()) return Status::Ok();  // checked once per pass
+  if (!options_.table_override.empty()) {
+    // Checked at the start of the pass; a sink forgets it on a reconnect.
+    return sink_.EnsureTable(options_.table_override);
+  }
   LOGROUTE_RETURN_IF_ERROR(segment.Rewind());
   spool::LineReader reader(segment, segment.path());
   std::string_view line;
@@ -241,9 +245,11 @@ SegmentFlusher::TableChunk& SegmentFlusher::ChunkFor(std::string_view table) {
 Status SegmentFlusher::Send(TableChunk& chunk) {
   if (chunk.rows.empty()) return Status::Ok();
   chunk.FixViews();
-  uint64_t inserted = 0;
-  LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, 0, chunk.rows.size(), &inserted));
-  rows_ += inserted;
+  uint64_t loaded = 0;
+  const uint64_t deduplicated_before = deduplicated_;
+  LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, 0, chunk.rows.size(), &loaded));
+  rows_ += loaded;
+  const uint64_t inserted = loaded - (deduplicated_ - deduplicated_before);
   auto it = std::find_if(table_rows_.begin(), table_rows_.end(),
                          [&](const auto& entry) { return entry.first == chunk.table; });
   if (it == table_rows_.end()) {
@@ -273,6 +279,7 @@ Status SegmentFlusher::InsertBisecting(TableChunk& chunk, size_t begin, size_t e
   Status status = sink_.Insert(chunk.table, rows);
   if (status.ok()) {
     *inserted += rows.size();
+    deduplicated_ += sink_.last_deduplicated();
     return Status::Ok();
   }
   if (status.retryable()) return status;
