@@ -109,14 +109,16 @@ class MysqlSink final : public Sink {
     if (ensured_.count(name) > 0) return Status::Ok();
     LOGROUTE_ASSIGN_OR_RETURN(bool exists, TableExists(name));
     if (!exists) {
+      // Binary collation: "a" and "A" are two ids.
+      const std::string key = options_.dedupe_tables.contains(name)
+                                  ? ", event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin"
+                                    " NULL, UNIQUE KEY event_id (event_id)"
+                                  : "";
       LOGROUTE_RETURN_IF_ERROR(Query("CREATE TABLE IF NOT EXISTS `" + name +
                                      "` (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                                      " unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL,"
-                                     " event_name VARCHAR(255) NOT NULL,"
-                                     // Binary: "a" and "A" are two ids.
-                                     " event_id VARCHAR(64) CHARACTER SET ascii COLLATE"
-                                     " ascii_bin NULL, UNIQUE KEY event_id (event_id))"
-                                     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                                     " event_name VARCHAR(255) NOT NULL" +
+                                     key + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
     }
     LOGROUTE_RETURN_IF_ERROR(
         Query("SELECT COLUMN_NAME, IS_NULLABLE = 'NO' AND COLUMN_DEFAULT IS NULL AND EXTRA NOT"

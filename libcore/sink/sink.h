@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -91,7 +92,8 @@ class Sink {
   // broke it). Any open transaction is lost, as the server rolls it back.
   virtual Status Reconnect() = 0;
   // Creates `table` when missing (the original's Django layout: id, unix_ts,
-  // user_id, event_name, plus a nullable event_id under a unique key); checks
+  // user_id, event_name; plus a nullable event_id under a unique key for the
+  // tables of SinkOptions::dedupe_tables); checks
   // that an existing one can take our rows (Usage, naming what is wrong, when
   // it cannot). An existing table is used as it is: with an event_id column
   // under a unique key of its own, ids are deduplicated there; without one,
@@ -128,6 +130,9 @@ class Sink {
 
 struct SinkOptions {
   std::string password_file;  // MySQL: read the password from this file
+  // Tables that EnsureTable() creates with the event_id column and its
+  // unique key; others are created in the original layout (flush --dedupe).
+  std::set<std::string, std::less<>> dedupe_tables = {};
 };
 
 // Makes the sink for `dsn` ("sqlite:PATH", "mysql://..."); Usage error for an

@@ -21,7 +21,8 @@ constexpr int kBusyTimeoutMs = 30000;  // concurrent flushers wait for each othe
 
 class SqliteSink final : public Sink {
  public:
-  explicit SqliteSink(std::string path) : path_(std::move(path)) {}
+  SqliteSink(std::string path, SinkOptions options)
+      : path_(std::move(path)), options_(std::move(options)) {}
   ~SqliteSink() override { Close(); }
 
   Status Reconnect() override {
@@ -60,10 +61,12 @@ class SqliteSink final : public Sink {
   Status EnsureTable(std::string_view table) override {
     const std::string name(table);
     if (inserts_.count(name) > 0) return Status::Ok();
+    const bool with_key = options_.dedupe_tables.contains(name);
     LOGROUTE_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS \"" + name +
                                   "\" (id INTEGER PRIMARY KEY,"
                                   " unix_ts INTEGER NOT NULL, user_id INTEGER NOT NULL,"
-                                  " event_name TEXT NOT NULL, event_id VARCHAR(64) NULL UNIQUE)"));
+                                  " event_name TEXT NOT NULL" +
+                                  (with_key ? ", event_id VARCHAR(64) NULL UNIQUE)" : ")")));
     LOGROUTE_RETURN_IF_ERROR(CheckColumns(name));
     LOGROUTE_ASSIGN_OR_RETURN(const bool dedupe, HasUniqueEventId(name));
     // ON CONFLICT names the one constraint a duplicate may break: unlike OR
@@ -315,6 +318,7 @@ class SqliteSink final : public Sink {
   }
 
   std::string path_;
+  SinkOptions options_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* ledger_check_ = nullptr;
   sqlite3_stmt* ledger_insert_ = nullptr;
@@ -331,11 +335,11 @@ class SqliteSink final : public Sink {
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions&) {
+Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions& options) {
   std::string_view path = dsn.substr(std::string_view("sqlite:").size());
   if (path.starts_with("//")) path.remove_prefix(2);  // sqlite://PATH, as some tools write it
   if (path.empty()) return Status::Usage("--db sqlite:PATH needs a path");
-  return std::unique_ptr<Sink>(new SqliteSink(std::string(path)));
+  return std::unique_ptr<Sink>(new SqliteSink(std::string(path), options));
 }
 
 }  // namespace logroute::sink

@@ -95,8 +95,8 @@ TEST_P(IdempotentRetry, EveryIdOnceThroughRetriesAndKills) {
     RecvServer server(spool, {"--shards", "2", "--segment-bytes", "8192"});
     ASSERT_TRUE(server.started()) << server.log();
     // flush, started now and SIGKILLed after a random delay (or done by then).
-    const pid_t flusher = Spawn(flush::FlushArgv(spool, db->Dsn()), "/dev/null",
-                                dir.Path("flush.err"), flush::WithEnv(db->Env()));
+    const pid_t flusher = Spawn(flush::FlushArgv(spool, db->Dsn(), {"--dedupe", "logs"}),
+                                "/dev/null", dir.Path("flush.err"), flush::WithEnv(db->Env()));
     const auto flush_deadline =
         std::chrono::steady_clock::now() + std::chrono::milliseconds(random() % 150);
     const int64_t kill_after = static_cast<int64_t>(random() % 60);  // answers this round
@@ -130,7 +130,7 @@ TEST_P(IdempotentRetry, EveryIdOnceThroughRetriesAndKills) {
     if (Wait(flusher) == 128 + SIGKILL) ++flush_kills;
   }
 
-  const RunResult last = flush::Flush(spool, db->Dsn(), {}, db->Env());
+  const RunResult last = flush::Flush(spool, db->Dsn(), {"--dedupe", "logs"}, db->Env());
   ASSERT_EQ(last.exit_code, 0) << last.err;
   EXPECT_EQ(flush::StatTotals(spool).events, 0u);
   EXPECT_EQ(db->Scalar("SELECT COUNT(*) FROM logs"), std::to_string(events));

@@ -35,7 +35,9 @@ class FlushDedupeTest : public ::testing::TestWithParam<std::string> {
     spool_ = dir_.Path("spool");
   }
 
-  RunResult FlushNow() { return Flush(spool_, db_->Dsn(), {}, db_->Env()); }
+  RunResult FlushNow(const std::vector<std::string>& extra = {"--dedupe", "logs"}) {
+    return Flush(spool_, db_->Dsn(), extra, db_->Env());
+  }
 
   std::string Id() const {
     return db_->is_mariadb() ? "id BIGINT AUTO_INCREMENT PRIMARY KEY"
@@ -75,6 +77,17 @@ TEST_P(FlushDedupeTest, EachIdLandsOnceAndDuplicatesAreCounted) {
   EXPECT_THAT(r.err, HasSubstr("deduplicated=100 "));
   EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "120");
   EXPECT_TRUE(Segments(spool_).empty());
+}
+
+// Without --dedupe, a table flush creates has the original layout: events
+// are stored without their ids, each copy.
+TEST_P(FlushDedupeTest, WithoutDedupeATableIsCreatedWithoutTheKey) {
+  EXPECT_EQ(RecvNdjson(spool_, Events(1, 5, true) + Events(1, 5, true)), 10u);
+  RunResult r = FlushNow({});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("rows=10 rejected=0"));
+  EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "10");
+  EXPECT_NE(db_->TryExec("SELECT event_id FROM logs"), "");  // no such column
 }
 
 // Ids are case-sensitive: "a" and "A" are two events.

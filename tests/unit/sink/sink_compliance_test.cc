@@ -105,8 +105,11 @@ class SinkComplianceTest : public ::testing::TestWithParam<std::string> {
     sink_ = Open();
   }
 
+  // `logs` is created with the event_id key (flush --dedupe logs); other tables without.
   std::unique_ptr<Sink> Open() {
-    Result<std::unique_ptr<Sink>> sink = MakeSink(backend_->Dsn(), {});
+    SinkOptions options;
+    options.dedupe_tables = {"logs"};
+    Result<std::unique_ptr<Sink>> sink = MakeSink(backend_->Dsn(), options);
     EXPECT_TRUE(sink.ok()) << sink.status().message();
     if (!sink.ok()) return nullptr;
     Status opened = (*sink)->Open();
@@ -287,18 +290,24 @@ TEST_P(SinkComplianceTest, NamesRoundTripByteForByte) {
 
 TEST_P(SinkComplianceTest, CreatesTheOriginalLayout) {
   ASSERT_TRUE(sink_->EnsureTable("app_log").ok());
-  auto columns = GetParam() == "sqlite"
-                     ? backend_->Query("SELECT name FROM pragma_table_info('app_log') ORDER BY cid")
-                     : backend_->Query(
-                           "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
-                           "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'app_log' "
-                           "ORDER BY ORDINAL_POSITION");
-  ASSERT_EQ(columns.size(), 5u);
-  EXPECT_EQ(columns[0][0], "id");
-  EXPECT_EQ(columns[1][0], "unix_ts");
-  EXPECT_EQ(columns[2][0], "user_id");
-  EXPECT_EQ(columns[3][0], "event_name");
-  EXPECT_EQ(columns[4][0], "event_id");  // nullable, under a unique key
+  ASSERT_TRUE(sink_->EnsureTable("logs").ok());  // one of SinkOptions::dedupe_tables
+  auto columns = [&](const std::string& table) {
+    return GetParam() == "sqlite"
+               ? backend_->Query("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid")
+               : backend_->Query(
+                     "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                     "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
+                     table + "' ORDER BY ORDINAL_POSITION");
+  };
+  const auto original = columns("app_log");
+  ASSERT_EQ(original.size(), 4u);
+  EXPECT_EQ(original[0][0], "id");
+  EXPECT_EQ(original[1][0], "unix_ts");
+  EXPECT_EQ(original[2][0], "user_id");
+  EXPECT_EQ(original[3][0], "event_name");
+  const auto with_key = columns("logs");
+  ASSERT_EQ(with_key.size(), 5u);
+  EXPECT_EQ(with_key[4][0], "event_id");  // nullable, under a unique key
 }
 
 // A row whose event_id the table holds already is skipped and counted, in
