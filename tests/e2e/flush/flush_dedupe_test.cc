@@ -60,10 +60,15 @@ TEST_P(FlushDedupeTest, EachIdLandsOnceAndDuplicatesAreCounted) {
                            Events(1, 10, false),
                        {"--segment-bytes", "4096"}),
             131u);
-  RunResult r = FlushNow();
+  const std::string metrics = dir_.Path("flush.prom");
+  RunResult r = FlushNow({"--dedupe", "logs", "--textfile", metrics});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("rows=120 rejected=0"));
   EXPECT_THAT(r.err, HasSubstr("deduplicated=11 "));
+  const std::string text = ReadFileOrDie(metrics);
+  const size_t series = text.find("\nlogroute_flush_last_pass_deduplicated_rows{");
+  ASSERT_NE(series, std::string::npos) << text;
+  EXPECT_EQ(text.substr(text.find('}', series), 5), "} 11\n") << text;
   EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "120");
   EXPECT_EQ(db_->Scalar("SELECT COUNT(DISTINCT event_id) FROM logs"), "100");
   EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs WHERE event_id IS NULL"), "20");
