@@ -35,9 +35,9 @@ constexpr std::string_view kRecv[] = {"spool",
                                       "max-connections"};
 
 constexpr std::string_view kFlush[] = {
-    "spool",         "db",       "table",         "max-seconds", "loop",       "new-spool-id",
-    "purge-rejects", "interval", "password-file", "progress",    "chunk-rows", "textfile",
-    "log-level"};
+    "spool",    "db",           "table",         "dedupe",   "max-seconds",
+    "loop",     "new-spool-id", "purge-rejects", "interval", "password-file",
+    "progress", "chunk-rows",   "textfile",      "log-level"};
 
 constexpr std::string_view kStat[] = {"spool",   "json",    "prometheus", "textfile", "watch",
                                       "rejects", "max-age", "max-events", "log-level"};

@@ -9,7 +9,9 @@
 // JSON grammar guarantees). Unknown extra fields are ignored. A duplicate key
 // at the top level is rejected, whichever key it is: two readers of the same
 // object must never disagree on its meaning. Nesting deeper than kMaxDepth is
-// rejected before it costs memory. See doc/event.md.
+// rejected before it costs memory. An optional event_id, chosen by the client,
+// makes a retried event idempotent: 1 to kMaxEventIdBytes bytes of
+// [A-Za-z0-9._:-] (a UUID fits). See doc/event.md.
 #pragma once
 
 #include <cstdint>
@@ -23,6 +25,7 @@
 namespace logroute::event {
 
 inline constexpr size_t kMaxEventNameChars = 255;
+inline constexpr size_t kMaxEventIdBytes = 64;
 inline constexpr int kMaxDepth = 32;
 inline constexpr size_t kMaxErrors = 16;
 
@@ -30,6 +33,7 @@ struct Event {
   int64_t unix_ts = 0;
   int64_t user_id = 0;
   std::string event_name;
+  std::string event_id = {};  // empty: the event has none; "= {}" lets initializers omit it
 };
 
 // Why an input is not an event. `field` is the offending field's name, or empty
@@ -75,6 +79,9 @@ class EventParser {
   std::vector<std::string> seen_keys_;            // the first few keys: a scan is cheapest
   std::unordered_set<std::string> seen_key_set_;  // all keys, once there are more
 };
+
+// True when `id` can be an event_id: 1 to kMaxEventIdBytes bytes of [A-Za-z0-9._:-].
+bool IsValidEventId(std::string_view id);
 
 // "user_id: expected an integer, got a string; event_name: this field is required".
 std::string FormatErrors(const FieldErrors& errors);

@@ -14,6 +14,7 @@ bool EventParser::ParseFields(std::span<const std::pair<std::string, std::string
     if (errors_.size() < kMaxErrors) errors_.push_back({std::move(field), std::move(reason)});
   };
   unsigned have = 0;
+  event->event_id.clear();
   for (const auto& [name, value] : fields) {
     if (!RememberKey(name)) {
       add_error(name, "duplicate key");
@@ -27,6 +28,14 @@ bool EventParser::ParseFields(std::span<const std::pair<std::string, std::string
       } else {
         event->event_name = value;
         have |= 4;
+      }
+      continue;
+    }
+    if (name == "event_id") {
+      if (IsValidEventId(value)) {
+        event->event_id = value;
+      } else {
+        add_error(name, kEventIdReason);
       }
       continue;
     }

@@ -54,6 +54,10 @@ void AppendEventJson(const Event& event, std::string* out) {
   AppendInt(event.user_id, out);
   out->append(",\"event_name\":");
   AppendJsonString(event.event_name, out);
+  if (!event.event_id.empty()) {
+    out->append(",\"event_id\":");
+    AppendJsonString(event.event_id, out);
+  }
   out->push_back('}');
 }
 

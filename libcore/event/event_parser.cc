@@ -66,10 +66,11 @@ bool SkipPlainValue(const char*& p, const char* end) {
 
 // The common event: one object holding unix_ts, user_id and event_name once
 // each, small integers, a name of 1 to 255 printable ASCII characters without
-// escapes, and at most a few unknown members with plain scalar values (any
-// order, JSON whitespace anywhere). Returns true only for a document that the
-// general parser accepts with the very same result; anything else, valid or
-// not, returns false and is left to the general parser, which alone reports errors.
+// escapes, at most one valid event_id without escapes, and at most a few
+// unknown members with plain scalar values (any order, JSON whitespace
+// anywhere). Returns true only for a document that the general parser accepts
+// with the very same result; anything else, valid or not, returns false and
+// is left to the general parser, which alone reports errors.
 bool ParseCommonEvent(std::string_view json, Event* event) {
   constexpr size_t kMaxUnknown = 8;
   const char* unknown_names[kMaxUnknown];  // left uninitialised: a typical event has none
@@ -98,6 +99,14 @@ bool ParseCommonEvent(std::string_view json, Event* event) {
       if (text.empty() || text.size() > kMaxEventNameChars) return false;
       event->event_name.assign(text);
       have |= 4;
+    } else if (name == "event_id") {
+      std::string_view text;
+      if ((have & 8) != 0 || p == end || *p++ != '"' || !ScanPlainString(p, end, &text) ||
+          !IsValidEventId(text)) {
+        return false;
+      }
+      event->event_id.assign(text);
+      have |= 8;
     } else if (name == "unix_ts" || name == "user_id") {
       const unsigned bit = name == "unix_ts" ? 1 : 2;
       if ((have & bit) != 0) return false;
@@ -120,7 +129,9 @@ bool ParseCommonEvent(std::string_view json, Event* event) {
     if (separator != ',') return false;
   }
   skip_space();
-  return p == end && have == 7;
+  if (p != end || (have & 7) != 7) return false;
+  if ((have & 8) == 0) event->event_id.clear();
+  return true;
 }
 
 }  // namespace
@@ -149,6 +160,7 @@ class SaxHandler {
   bool string(json::string_t& value) {
     if (depth_ != 1) return Scalar("a string");
     if (field_ == Field::kEventName) return EventName(value);
+    if (field_ == Field::kEventId) return EventId(value);
     if (IsIntegerField()) {
       return IntegerFrom(ParseIntegerString(value, &integer_), true, value);
     }
@@ -169,6 +181,7 @@ class SaxHandler {
     field_ = name == "unix_ts"      ? Field::kUnixTs
              : name == "user_id"    ? Field::kUserId
              : name == "event_name" ? Field::kEventName
+             : name == "event_id"   ? Field::kEventId
                                     : Field::kIgnored;
     return true;
   }
@@ -185,7 +198,7 @@ class SaxHandler {
   bool saw_object() const { return saw_object_; }
 
  private:
-  enum class Field { kIgnored, kUnixTs, kUserId, kEventName };
+  enum class Field { kIgnored, kUnixTs, kUserId, kEventName, kEventId };
 
   static const char* FieldName(Field field) {
     switch (field) {
@@ -195,6 +208,8 @@ class SaxHandler {
         return "user_id";
       case Field::kEventName:
         return "event_name";
+      case Field::kEventId:
+        return "event_id";
       case Field::kIgnored:
         break;
     }
@@ -229,7 +244,7 @@ class SaxHandler {
   bool Scalar(const char* kind) {
     if (depth_ == 0) return TopLevel(kind);
     if (depth_ == 1 && field_ != Field::kIgnored) {
-      const bool wants_string = field_ == Field::kEventName;
+      const bool wants_string = field_ == Field::kEventName || field_ == Field::kEventId;
       AddError(FieldName(field_),
                std::string(wants_string ? "expected a string, got " : "expected an integer, got ") +
                    kind);
@@ -250,6 +265,7 @@ class SaxHandler {
         have_ |= kHaveUserId;
         return true;
       case Field::kEventName:
+      case Field::kEventId:
         return Scalar("a number");
       case Field::kIgnored:
         return true;
@@ -284,6 +300,15 @@ class SaxHandler {
     }
     event_->event_name.swap(value);  // the lexer's buffer becomes ours, no copy
     have_ |= kHaveEventName;
+    return true;
+  }
+
+  bool EventId(json::string_t& value) {
+    if (!IsValidEventId(value)) {
+      AddError("event_id", kEventIdReason);
+      return true;
+    }
+    event_->event_id.swap(value);
     return true;
   }
 
@@ -352,6 +377,7 @@ bool EventParser::ParseGeneral(std::string_view json, Event* event) {
   errors_.clear();
   seen_keys_.clear();
   seen_key_set_.clear();
+  event->event_id.clear();  // optional: an earlier event's id must not stay
   SaxHandler handler(this, event);
   const bool parsed = nlohmann::json::sax_parse(json.begin(), json.end(), &handler);
   if (parsed) handler.CheckRequired();

@@ -153,6 +153,16 @@ std::string EventNameProblem(std::string_view name) {
          std::to_string(chars) + ")";
 }
 
+bool IsValidEventId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxEventIdBytes) return false;
+  for (char c : id) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '.' || c == '_' || c == ':' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool IsValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     const auto byte = static_cast<unsigned char>(text[i]);

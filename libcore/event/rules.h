@@ -39,6 +39,10 @@ std::string NotAnIntegerReason(std::string_view text, bool is_string);
 // code points), or "" when it can. `name` must be valid UTF-8.
 std::string EventNameProblem(std::string_view name);
 
+// Why `id` cannot be an event_id (kEventIdReason), or "" when it can.
+inline constexpr const char* kEventIdReason = "must be 1 to 64 characters of A-Z a-z 0-9 . _ : -";
+bool IsValidEventId(std::string_view id);
+
 // True when `text` is valid UTF-8 (no overlong forms, no surrogates, at most U+10FFFF).
 bool IsValidUtf8(std::string_view text);
 

@@ -200,7 +200,8 @@ std::string FlushStats::Summary() const {
                      " already_committed=" + std::to_string(already_committed) +
                      " skipped_locked=" + std::to_string(skipped_locked) +
                      " failed_shards=" + std::to_string(failed_shards) +
-                     " failed_segments=" + std::to_string(failed_segments) + " tables=";
+                     " failed_segments=" + std::to_string(failed_segments) +
+                     " deduplicated=" + std::to_string(deduplicated) + " tables=";
   for (size_t i = 0; i < per_table.size(); ++i) {
     if (i > 0) text += ',';
     text += per_table[i].first + ":" + std::to_string(per_table[i].second);

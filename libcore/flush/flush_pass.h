@@ -42,8 +42,9 @@ struct FlushStats {
   uint64_t segments = 0;           // committed by this pass
   uint64_t already_committed = 0;  // found in the ledger (a crash after commit), unlinked
   uint64_t skipped_locked = 0;     // held by another flusher
-  uint64_t rows = 0;
-  uint64_t rejected = 0;  // records sent to rejects/
+  uint64_t rows = 0;               // rows inserted
+  uint64_t deduplicated = 0;       // rows left out: their event_id was in the table already
+  uint64_t rejected = 0;           // records sent to rejects/
   std::vector<std::pair<std::string, uint64_t>> per_table;
   uint64_t failed_shards = 0;        // not sealed, or refused as a copy: their `active` waits
   uint64_t failed_segments = 0;      // kept on disk after an error
@@ -55,7 +56,8 @@ struct FlushStats {
   double seconds = 0;
   bool stopped_early = false;  // --max-seconds or a stop request cut the pass short
 
-  // "segments=3 rows=120000 rejected=0 ... tables=logs:120000 seconds=0.41 rows_per_second=292682"
+  // "segments=3 rows=120000 rejected=0 ... deduplicated=0 tables=logs:120000 seconds=0.41
+  // rows_per_second=292682"
   std::string Summary() const;
   // True when the pass did nothing and nothing went wrong (logged at debug only).
   bool Idle() const;

@@ -47,19 +47,27 @@ Result<SegmentDigest> DigestSegment(File& segment) {
 // (a refused row is rejected as the record it was). Copied out of the
 // reader's buffer, which moves on.
 struct SegmentFlusher::TableChunk {
+  // Where a field of a record lies in `lines`.
+  struct Extent {
+    size_t begin = 0;
+    size_t size = 0;
+  };
   std::string table;
   std::string lines;  // the records, back to back, without their LF
   std::vector<size_t> line_begins;
-  std::vector<size_t> name_begins;     // the name is a record's last field
-  std::vector<sink::Row> rows;         // escaped_name views are rebuilt by FixViews()
+  std::vector<Extent> names, ids;  // views of rows are rebuilt by FixViews()
+  std::vector<sink::Row> rows;
   std::vector<uint64_t> line_numbers;  // for rejects
 
   void Add(const spool::Record& record, std::string_view line, uint64_t line_number) {
+    auto extent = [&](std::string_view field) {
+      return Extent{lines.size() + static_cast<size_t>(field.data() - line.data()), field.size()};
+    };
     line_begins.push_back(lines.size());
-    name_begins.push_back(lines.size() +
-                          static_cast<size_t>(record.escaped_name.data() - line.data()));
+    names.push_back(extent(record.escaped_name));
+    ids.push_back(record.event_id.empty() ? Extent{} : extent(record.event_id));
     lines.append(line);
-    rows.push_back({record.unix_ts, record.user_id, {}});
+    rows.push_back({record.unix_ts, record.user_id, {}, {}});
     line_numbers.push_back(line_number);
   }
   std::string_view Line(size_t i) const {
@@ -67,15 +75,17 @@ struct SegmentFlusher::TableChunk {
     return std::string_view(lines).substr(line_begins[i], end - line_begins[i]);
   }
   void FixViews() {
+    const std::string_view all(lines);
     for (size_t i = 0; i < rows.size(); ++i) {
-      const size_t end = i + 1 < line_begins.size() ? line_begins[i + 1] : lines.size();
-      rows[i].escaped_name = std::string_view(lines).substr(name_begins[i], end - name_begins[i]);
+      rows[i].escaped_name = all.substr(names[i].begin, names[i].size);
+      rows[i].event_id = all.substr(ids[i].begin, ids[i].size);
     }
   }
   void Clear() {
     lines.clear();
     line_begins.clear();
-    name_begins.clear();
+    names.clear();
+    ids.clear();
     rows.clear();
     line_numbers.clear();
   }
@@ -128,7 +138,8 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, File& segment) {
   LOGROUTE_ASSIGN_OR_RETURN(claim, sink_.Commit(key_, entry));
   if (!claim.ours()) return Settle(segment, claim.committed, &digest_);
   ++stats_->segments;
-  stats_->rows += rows_;
+  stats_->rows += rows_ - deduplicated_;
+  stats_->deduplicated += deduplicated_;
   stats_->rejected += rejected_;
   for (const auto& [table, rows] : table_rows_) stats_->AddTableRows(table, rows);
   return Unlink(segment);
@@ -162,7 +173,10 @@ Status SegmentFlusher::Settle(File& segment, const sink::LedgerEntry& committed,
 }
 
 Status SegmentFlusher::EnsureTables(File& segment) {
-  if (!options_.table_override.empty()) return Status::Ok();  // checked once per pass
+  if (!options_.table_override.empty()) {
+    // Checked at the start of the pass; a sink forgets it on a reconnect.
+    return sink_.EnsureTable(options_.table_override);
+  }
   LOGROUTE_RETURN_IF_ERROR(segment.Rewind());
   spool::LineReader reader(segment, segment.path());
   std::string_view line;
@@ -231,9 +245,11 @@ SegmentFlusher::TableChunk& SegmentFlusher::ChunkFor(std::string_view table) {
 Status SegmentFlusher::Send(TableChunk& chunk) {
   if (chunk.rows.empty()) return Status::Ok();
   chunk.FixViews();
-  uint64_t inserted = 0;
-  LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, 0, chunk.rows.size(), &inserted));
-  rows_ += inserted;
+  uint64_t loaded = 0;
+  const uint64_t deduplicated_before = deduplicated_;
+  LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, 0, chunk.rows.size(), &loaded));
+  rows_ += loaded;
+  const uint64_t inserted = loaded - (deduplicated_ - deduplicated_before);
   auto it = std::find_if(table_rows_.begin(), table_rows_.end(),
                          [&](const auto& entry) { return entry.first == chunk.table; });
   if (it == table_rows_.end()) {
@@ -263,6 +279,7 @@ Status SegmentFlusher::InsertBisecting(TableChunk& chunk, size_t begin, size_t e
   Status status = sink_.Insert(chunk.table, rows);
   if (status.ok()) {
     *inserted += rows.size();
+    deduplicated_ += sink_.last_deduplicated();
     return Status::Ok();
   }
   if (status.retryable()) return status;

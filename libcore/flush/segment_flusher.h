@@ -65,7 +65,8 @@ class SegmentFlusher {
   std::vector<std::pair<std::string, uint64_t>> table_rows_;
   std::string rejects_;
   SegmentDigest digest_;
-  uint64_t rows_ = 0;
+  uint64_t rows_ = 0;  // inserted or deduplicated: what the ledger counts as loaded
+  uint64_t deduplicated_ = 0;
   uint64_t rejected_ = 0;
 };
 

@@ -50,9 +50,11 @@ bool ServerHasBulkProtocol(MYSQL* mysql) {
 // What one row adds to a statement, at most, on each path: the bulk protocol
 // sends a flag byte, 8 bytes and a length per value; an INSERT writes the
 // digits, the name escaped (each byte at most twice) and the punctuation.
-size_t ArrayRowBytes(const Row& row) { return 40 + row.escaped_name.size(); }
-size_t ValuesRowBytes(const Row& row) { return 48 + 2 * row.escaped_name.size(); }
-size_t LoadRowBytes(const Row& row) { return 44 + row.escaped_name.size(); }
+size_t ArrayRowBytes(const Row& row) { return 48 + row.escaped_name.size() + row.event_id.size(); }
+size_t ValuesRowBytes(const Row& row) {
+  return 56 + 2 * row.escaped_name.size() + row.event_id.size();
+}
+size_t LoadRowBytes(const Row& row) { return 48 + row.escaped_name.size() + row.event_id.size(); }
 // The statement around the rows (its text, the packet's headers).
 constexpr size_t kStatementOverhead = 512;
 
@@ -74,8 +76,11 @@ MysqlBulkWriter::~MysqlBulkWriter() {
   for (auto& [table, statement] : statements_) mysql_stmt_close(statement);
 }
 
-Status MysqlBulkWriter::Insert(std::string_view table, std::span<const Row> rows) {
+Status MysqlBulkWriter::Insert(std::string_view table, std::span<const Row> rows,
+                               std::string_view event_id_key) {
+  deduplicated_ = 0;
   if (rows.empty()) return Status::Ok();
+  event_id_key_ = event_id_key;
   if (path_ == BulkPath::kArray) {
     if (ServerHasBulkProtocol(mysql_)) {
       return InRuns(table, rows, &ArrayRowBytes,
@@ -129,19 +134,27 @@ Status MysqlBulkWriter::InRuns(std::string_view table, std::span<const Row> rows
   return Status::Ok();
 }
 
+std::string MysqlBulkWriter::InsertHead(std::string_view table) const {
+  return event_id_key_.empty()
+             ? "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name)"
+             : "INSERT IGNORE INTO `" + std::string(table) +
+                   "` (unix_ts, user_id, event_name, event_id)";
+}
+
 Result<MYSQL_STMT*> MysqlBulkWriter::StatementFor(std::string_view table) {
-  if (auto it = statements_.find(table); it != statements_.end()) return it->second;
+  const std::string head = InsertHead(table);
+  if (auto it = statements_.find(head); it != statements_.end()) return it->second;
   MYSQL_STMT* statement = mysql_stmt_init(mysql_);
   if (statement == nullptr) return Status::Internal("mysql_stmt_init failed (out of memory)");
   const std::string sql =
-      "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name) VALUES (?, ?, ?)";
+      head + (event_id_key_.empty() ? " VALUES (?, ?, ?)" : " VALUES (?, ?, ?, ?)");
   if (mysql_stmt_prepare(statement, sql.data(), sql.size()) != 0) {
     Status status = MysqlStatus(context_, "cannot prepare the insert into " + std::string(table),
                                 mysql_stmt_errno(statement), mysql_stmt_error(statement));
     mysql_stmt_close(statement);
     return status;
   }
-  statements_.emplace(std::string(table), statement);
+  statements_.emplace(head, statement);
   return statement;
 }
 
@@ -167,7 +180,20 @@ Status MysqlBulkWriter::InsertArray(std::string_view table, std::span<const Row>
     next += length;
   }
 
-  MYSQL_BIND bind[3];
+  const bool with_ids = !event_id_key_.empty();
+  if (with_ids) {
+    // Ids need no unescaping: pointers straight into the rows' records.
+    id_pointers_.clear();
+    id_lengths_.clear();
+    id_indicators_.clear();
+    for (const Row& row : rows) {
+      id_pointers_.push_back(const_cast<char*>(row.event_id.data()));
+      id_lengths_.push_back(static_cast<unsigned long>(row.event_id.size()));
+      id_indicators_.push_back(row.event_id.empty() ? STMT_INDICATOR_NULL : STMT_INDICATOR_NONE);
+    }
+  }
+
+  MYSQL_BIND bind[4];
   std::memset(bind, 0, sizeof bind);
   bind[0].buffer_type = MYSQL_TYPE_LONGLONG;
   bind[0].buffer = unix_ts_.data();
@@ -176,18 +202,17 @@ Status MysqlBulkWriter::InsertArray(std::string_view table, std::span<const Row>
   bind[2].buffer_type = MYSQL_TYPE_STRING;
   bind[2].buffer = name_pointers_.data();
   bind[2].length = name_lengths_.data();
+  bind[3].buffer_type = MYSQL_TYPE_STRING;
+  bind[3].buffer = id_pointers_.data();
+  bind[3].length = id_lengths_.data();
+  bind[3].u.indicator = id_indicators_.data();
   auto count = static_cast<unsigned int>(rows.size());
   if (mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &count) != 0 ||
       mysql_stmt_bind_param(statement, bind) != 0 || mysql_stmt_execute(statement) != 0) {
     return MysqlStatus(context_, "cannot insert into " + std::string(table),
                        mysql_stmt_errno(statement), mysql_stmt_error(statement));
   }
-  if (mysql_stmt_affected_rows(statement) != rows.size()) {
-    return Status::DataError(context_ + ": the server stored " +
-                             std::to_string(mysql_stmt_affected_rows(statement)) + " of " +
-                             std::to_string(rows.size()) + " rows of " + std::string(table));
-  }
-  return Status::Ok();
+  return CheckStored(table, rows.size(), mysql_stmt_affected_rows(statement));
 }
 
 Status MysqlBulkWriter::LoadData(std::string_view table, std::span<const Row> rows) {
@@ -198,23 +223,27 @@ Status MysqlBulkWriter::LoadData(std::string_view table, std::span<const Row> ro
     AppendInt(row.user_id, &buffer_);
     buffer_.push_back('\t');
     buffer_.append(row.escaped_name);  // the spool's escapes are LOAD DATA's
+    if (!event_id_key_.empty()) {
+      buffer_.push_back('\t');
+      buffer_.append(row.event_id.empty() ? std::string_view("\\N") : row.event_id);
+    }
     buffer_.push_back('\n');
   }
   infile_.data = buffer_;
+  const bool with_ids = !event_id_key_.empty();
   LOGROUTE_RETURN_IF_ERROR(
-      Query("LOAD DATA LOCAL INFILE 'logroute-segment' INTO TABLE `" + std::string(table) +
+      Query("LOAD DATA LOCAL INFILE 'logroute-segment' " + std::string(with_ids ? "IGNORE " : "") +
+                "INTO TABLE `" + std::string(table) +
                 "` CHARACTER SET utf8mb4 FIELDS TERMINATED BY '\\t' ESCAPED BY '\\\\'"
-                " LINES TERMINATED BY '\\n' (unix_ts, user_id, event_name)",
+                " LINES TERMINATED BY '\\n' (unix_ts, user_id, event_name" +
+                (with_ids ? ", event_id)" : ")"),
             "cannot load into " + std::string(table)));
-  if (mysql_affected_rows(mysql_) != rows.size() || mysql_warning_count(mysql_) > 0) {
-    return Status::DataError(context_ + ": the server refused rows of " + std::string(table) +
-                             ": " + FirstWarning());
-  }
-  return Status::Ok();
+  return CheckStored(table, rows.size(), mysql_affected_rows(mysql_));
 }
 
 Status MysqlBulkWriter::InsertValues(std::string_view table, std::span<const Row> rows) {
-  buffer_ = "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name) VALUES ";
+  const bool with_ids = !event_id_key_.empty();
+  buffer_ = InsertHead(table) + " VALUES ";
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i > 0) buffer_.push_back(',');
     buffer_.push_back('(');
@@ -228,9 +257,42 @@ Status MysqlBulkWriter::InsertValues(std::string_view table, std::span<const Row
     const unsigned long n =
         mysql_real_escape_string(mysql_, buffer_.data() + at, name_.data(), name_.size());
     buffer_.resize(at + n);
-    buffer_.append("')");
+    buffer_.push_back('\'');
+    if (with_ids) {  // an id's alphabet needs no quoting
+      buffer_.push_back(',');
+      if (rows[i].event_id.empty()) {
+        buffer_.append("NULL");
+      } else {
+        buffer_.push_back('\'');
+        buffer_.append(rows[i].event_id);
+        buffer_.push_back('\'');
+      }
+    }
+    buffer_.push_back(')');
   }
-  return Query(buffer_, "cannot insert into " + std::string(table));
+  LOGROUTE_RETURN_IF_ERROR(Query(buffer_, "cannot insert into " + std::string(table)));
+  return CheckStored(table, rows.size(), mysql_affected_rows(mysql_));
+}
+
+Status MysqlBulkWriter::CheckStored(std::string_view table, uint64_t sent, uint64_t stored) {
+  const unsigned warnings = mysql_warning_count(mysql_);
+  if (event_id_key_.empty() && path_ != BulkPath::kLoad) {
+    // Strict mode without IGNORE: a refused value fails the statement itself.
+    if (stored == sent) return Status::Ok();
+    return Status::DataError(context_ + ": the server stored " + std::to_string(stored) + " of " +
+                             std::to_string(sent) + " rows of " + std::string(table));
+  }
+  if (stored == sent && warnings == 0) return Status::Ok();
+  const bool only_duplicates_possible =
+      !event_id_key_.empty() && stored < sent && warnings == sent - stored;
+  const std::string refusal =
+      FirstWarning(only_duplicates_possible ? event_id_key_ : std::string_view(), warnings);
+  if (refusal.empty()) {
+    deduplicated_ += sent - stored;
+    return Status::Ok();
+  }
+  return Status::DataError(context_ + ": the server refused rows of " + std::string(table) + ": " +
+                           refusal);
 }
 
 Status MysqlBulkWriter::Query(const std::string& sql, std::string_view what) {
@@ -238,16 +300,37 @@ Status MysqlBulkWriter::Query(const std::string& sql, std::string_view what) {
   return MysqlStatus(context_, what, mysql_errno(mysql_), mysql_error(mysql_));
 }
 
-std::string MysqlBulkWriter::FirstWarning() {
-  if (mysql_query(mysql_, "SHOW WARNINGS LIMIT 1") != 0) return "(warnings unreadable)";
+namespace {
+
+// Warning 1062 for the key named `key`: "Duplicate entry 'x' for key 'k'"
+// (MariaDB), or "... for key 't.k'" (MySQL 8).
+bool IsDuplicateOf(MYSQL_ROW row, std::string_view key) {
+  if (row[1] == nullptr || std::string_view(row[1]) != "1062" || row[2] == nullptr) return false;
+  const std::string_view message = row[2];
+  const std::string quoted = "'" + std::string(key) + "'";
+  const std::string qualified = "." + std::string(key) + "'";
+  return message.ends_with(" for key " + quoted) || message.ends_with(qualified);
+}
+
+}  // namespace
+
+std::string MysqlBulkWriter::FirstWarning(std::string_view duplicates_of, unsigned raised) {
+  if (mysql_query(mysql_, "SHOW WARNINGS") != 0) return "(warnings unreadable)";
   MYSQL_RES* result = mysql_store_result(mysql_);
-  std::string text = "the row count differs from what was sent";
-  if (result != nullptr) {
-    if (MYSQL_ROW row = mysql_fetch_row(result)) {
-      text = std::string(row[2] != nullptr ? row[2] : "") + " (" +
-             (row[1] != nullptr ? row[1] : "?") + ")";
-    }
-    mysql_free_result(result);
+  if (result == nullptr) return "(warnings unreadable)";
+  std::string text;
+  uint64_t listed = 0;
+  while (MYSQL_ROW row = mysql_fetch_row(result)) {
+    ++listed;
+    if (!duplicates_of.empty() && IsDuplicateOf(row, duplicates_of)) continue;
+    text = std::string(row[2] != nullptr ? row[2] : "") + " (" +
+           (row[1] != nullptr ? row[1] : "?") + ")";
+    break;
+  }
+  mysql_free_result(result);
+  if (text.empty() && (duplicates_of.empty() || listed < raised)) {
+    // No warning says why, or more were raised than listed (max_error_count).
+    text = "the row count differs from what was sent";
   }
   return text;
 }

@@ -12,6 +12,13 @@
 // Insert with DataError and stores nothing (LOAD DATA LOCAL turns such errors
 // into warnings, so any warning fails it), which is what lets flush bisect.
 //
+// A table with a unique key on event_id alone (EnsureTable names it) gets its
+// rows with their ids, under IGNORE: a duplicate id is skipped with warning
+// 1062 naming that key. IGNORE would also turn refused values into warnings
+// and store them truncated, so a statement whose warnings are anything but
+// one such 1062 per row left out fails with DataError, as without IGNORE:
+// the caller rolls it back to its savepoint and bisects, as ever.
+//
 // Statements are cut to fit the server's max_allowed_packet (the statement
 // limit): a chunk goes in as several executes when its rows need it. A row no
 // statement of that size can carry fails the Insert with DataError before
@@ -44,7 +51,11 @@ class MysqlBulkWriter {
   MysqlBulkWriter(const MysqlBulkWriter&) = delete;
   MysqlBulkWriter& operator=(const MysqlBulkWriter&) = delete;
 
-  Status Insert(std::string_view table, std::span<const Row> rows);
+  // `event_id_key`: the table's unique key on event_id, or "" (ids are not stored).
+  Status Insert(std::string_view table, std::span<const Row> rows,
+                std::string_view event_id_key = {});
+  // Rows of the last successful Insert() skipped as duplicates of an event_id.
+  uint64_t last_deduplicated() const { return deduplicated_; }
   BulkPath path() const { return path_; }
   // The largest statement (packet) to send, in bytes.
   void set_statement_limit(size_t bytes) { statement_limit_ = bytes; }
@@ -66,20 +77,32 @@ class MysqlBulkWriter {
   Status LoadData(std::string_view table, std::span<const Row> rows);
   Status InsertValues(std::string_view table, std::span<const Row> rows);
   Result<MYSQL_STMT*> StatementFor(std::string_view table);
+  // "INSERT [IGNORE] INTO `t` (columns)": the statement's head for this Insert().
+  std::string InsertHead(std::string_view table) const;
+  // After a statement that sent `sent` rows and stored `stored`: OK when
+  // every row went in, or, under IGNORE, when every warning is a duplicate
+  // of the event_id key, one per row left out (counted); else DataError.
+  Status CheckStored(std::string_view table, uint64_t sent, uint64_t stored);
   Status Query(const std::string& sql, std::string_view what);
-  std::string FirstWarning();
+  // The first warning of the last statement that is not a duplicate of the
+  // key `duplicates_of` (any, when empty), as "message (code)"; "" when every
+  // one of the `raised` warnings is such a duplicate.
+  std::string FirstWarning(std::string_view duplicates_of, unsigned raised);
 
   MYSQL* mysql_;
   std::string context_;
   BulkPath path_;
   size_t statement_limit_ = size_t{16} << 20;  // MariaDB's default max_allowed_packet
-  std::map<std::string, MYSQL_STMT*, std::less<>> statements_;
+  std::map<std::string, MYSQL_STMT*, std::less<>> statements_;  // by InsertHead()
+  std::string event_id_key_;                                    // of the current Insert()
+  uint64_t deduplicated_ = 0;
   InfileSource infile_;
   std::string buffer_;  // TSV or SQL text, or the unescaped names of an array
   std::string name_;
   std::vector<int64_t> unix_ts_, user_id_;
-  std::vector<char*> name_pointers_;
-  std::vector<unsigned long> name_lengths_;
+  std::vector<char*> name_pointers_, id_pointers_;
+  std::vector<unsigned long> name_lengths_, id_lengths_;
+  std::vector<char> id_indicators_;
 };
 
 }  // namespace logroute::sink

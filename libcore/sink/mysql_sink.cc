@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -32,6 +33,11 @@ constexpr unsigned kReadWriteTimeoutSeconds = 300;
 // statements' quotes and backslashes mean (NO_BACKSLASH_ESCAPES breaks LOAD
 // DATA's ESCAPED BY '\\', ANSI_QUOTES would read "..." as a name).
 constexpr const char* kSessionSqlMode = "STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION";
+
+// Every warning of a statement must be listed for the bulk writer to tell
+// duplicates of an event_id from refused values: a chunk of more rows than
+// this with warnings is refused, and bisected down to it.
+constexpr unsigned kMaxErrorCount = 65535;
 
 class MysqlSink final : public Sink {
  public:
@@ -78,8 +84,8 @@ class MysqlSink final : public Sink {
             dsn_.port, socket.empty() ? nullptr : socket.c_str(), CLIENT_FOUND_ROWS) == nullptr) {
       return Error("cannot connect");
     }
-    LOGROUTE_RETURN_IF_ERROR(
-        Query(std::string("SET SESSION sql_mode = '") + kSessionSqlMode + "'"));
+    LOGROUTE_RETURN_IF_ERROR(Query(std::string("SET SESSION sql_mode = '") + kSessionSqlMode +
+                                   "', max_error_count = " + std::to_string(kMaxErrorCount)));
     LOGROUTE_RETURN_IF_ERROR(ReadStatementLimit());
     // Should the server end a transaction without telling (a Galera brute-force
     // abort has been seen to), the statements after it must not autocommit on
@@ -103,11 +109,16 @@ class MysqlSink final : public Sink {
     if (ensured_.count(name) > 0) return Status::Ok();
     LOGROUTE_ASSIGN_OR_RETURN(bool exists, TableExists(name));
     if (!exists) {
+      // Binary collation: "a" and "A" are two ids.
+      const std::string key = options_.dedupe_tables.contains(name)
+                                  ? ", event_id VARCHAR(64) CHARACTER SET ascii COLLATE ascii_bin"
+                                    " NULL, UNIQUE KEY event_id (event_id)"
+                                  : "";
       LOGROUTE_RETURN_IF_ERROR(Query("CREATE TABLE IF NOT EXISTS `" + name +
                                      "` (id BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,"
                                      " unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL,"
-                                     " event_name VARCHAR(255) NOT NULL)"
-                                     " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
+                                     " event_name VARCHAR(255) NOT NULL" +
+                                     key + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"));
     }
     LOGROUTE_RETURN_IF_ERROR(
         Query("SELECT COLUMN_NAME, IS_NULLABLE = 'NO' AND COLUMN_DEFAULT IS NULL AND EXTRA NOT"
@@ -139,7 +150,8 @@ class MysqlSink final : public Sink {
       return Status::Usage(dsn_.text + ": table " + name + " has column " + unfillable +
                            " NOT NULL without a default; no row could be inserted");
     }
-    ensured_.insert(name);
+    LOGROUTE_ASSIGN_OR_RETURN(std::string index, EventIdIndex(name));
+    ensured_.emplace(name, std::move(index));
     return Status::Ok();
   }
 
@@ -168,7 +180,11 @@ class MysqlSink final : public Sink {
   }
 
   Status Insert(std::string_view table, std::span<const Row> rows) override {
-    Status status = bulk_->Insert(table, rows);
+    auto ensured = ensured_.find(table);
+    if (ensured == ensured_.end()) {
+      return Status::Internal("table " + std::string(table) + " not ensured");
+    }
+    Status status = bulk_->Insert(table, rows, ensured->second);
     if (!status.ok() && IsPacketError(mysql_errno(mysql_))) {
       // The server dropped a statement as too big (or went away while we
       // sent it): the next connection sends smaller ones, down to the
@@ -180,6 +196,8 @@ class MysqlSink final : public Sink {
     }
     return status;
   }
+
+  uint64_t last_deduplicated() const override { return bulk_->last_deduplicated(); }
 
   Status Savepoint() override { return Query("SAVEPOINT logroute_batch"); }
   Status RollbackToSavepoint() override { return Query("ROLLBACK TO SAVEPOINT logroute_batch"); }
@@ -290,6 +308,25 @@ class MysqlSink final : public Sink {
     return Status::Ok();
   }
 
+  // The name of a unique key of `table` on event_id alone, or "" when none.
+  Result<std::string> EventIdIndex(const std::string& table) {
+    LOGROUTE_RETURN_IF_ERROR(
+        Query("SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA ="
+              " DATABASE() AND TABLE_NAME = '" +
+              table +
+              "' AND NON_UNIQUE = 0 GROUP BY INDEX_NAME"
+              " HAVING COUNT(*) = 1 AND MAX(COLUMN_NAME) = 'event_id' AND MAX(SUB_PART) IS NULL"));
+    MYSQL_RES* result = mysql_store_result(mysql_);
+    if (result == nullptr) return Error("cannot read the keys of " + table);
+    std::string index;
+    if (MYSQL_ROW row = mysql_fetch_row(result); row != nullptr && row[0] != nullptr) {
+      index = row[0];
+    }
+    mysql_free_result(result);
+    EndReadOnlyTransaction();
+    return index;
+  }
+
   Result<bool> TableExists(std::string_view table) {
     LOGROUTE_RETURN_IF_ERROR(
         Query("SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND "
@@ -323,7 +360,9 @@ class MysqlSink final : public Sink {
   size_t statement_limit_ = 0;               // 0: the server's
   size_t server_packet_ = size_t{16} << 20;  // its max_allowed_packet, read at connect
   std::unique_ptr<MysqlBulkWriter> bulk_;
-  std::set<std::string, std::less<>> ensured_;
+  // Ensured tables, each with the name of its unique key on event_id alone
+  // (empty when it has none: ids are then not stored).
+  std::map<std::string, std::string, std::less<>> ensured_;
   bool in_transaction_ = false;
 };
 

@@ -31,6 +31,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,11 +42,13 @@
 namespace logroute::sink {
 
 // One row. `escaped_name` is stored as the spool writes it (doc/spool-format.md):
-// \\ \t \n \r \0 escaped; a sink unescapes as it needs.
+// \\ \t \n \r \0 escaped; a sink unescapes as it needs. `event_id` is empty
+// when the event has none; it needs no escaping (event::IsValidEventId).
 struct Row {
   int64_t unix_ts = 0;
   int64_t user_id = 0;
   std::string_view escaped_name;
+  std::string_view event_id = {};  // "= {}" lets initializers omit it
 };
 
 // The ledger key of a segment.
@@ -59,7 +62,7 @@ struct SegmentKey {
 // segment (after a crash between commit and unlink) from another one under
 // the same key (a copied or restored spool).
 struct LedgerEntry {
-  uint64_t rows = 0;      // rows inserted
+  uint64_t rows = 0;      // rows inserted, or found there already by their event_id
   uint64_t rejected = 0;  // records sent to rejects/
   uint32_t checksum = 0;  // CRC-32C of the segment's lines (see flush's SegmentDigest)
   bool operator==(const LedgerEntry&) const = default;
@@ -89,13 +92,22 @@ class Sink {
   // broke it). Any open transaction is lost, as the server rolls it back.
   virtual Status Reconnect() = 0;
   // Creates `table` when missing (the original's Django layout: id, unix_ts,
-  // user_id, event_name); checks that an existing one can take our rows
-  // (Usage, naming what is wrong, when it cannot).
+  // user_id, event_name; plus a nullable event_id under a unique key for the
+  // tables of SinkOptions::dedupe_tables); checks
+  // that an existing one can take our rows (Usage, naming what is wrong, when
+  // it cannot). An existing table is used as it is: with an event_id column
+  // under a unique key of its own, ids are deduplicated there; without one,
+  // rows are stored without their id (doc/operations.md).
   virtual Status EnsureTable(std::string_view table) = 0;
 
   virtual Result<LedgerClaim> Begin(const SegmentKey& key) = 0;
-  // Inserts rows into `table` inside the open transaction.
+  // Inserts rows into `table` inside the open transaction. A row whose
+  // event_id the table's unique key already holds is not inserted, and is no
+  // error: it is counted in last_deduplicated(). Any other refusal fails the
+  // Insert as before, with nothing of it stored.
   virtual Status Insert(std::string_view table, std::span<const Row> rows) = 0;
+  // The rows of the last successful Insert() left out as duplicates of an event_id.
+  virtual uint64_t last_deduplicated() const { return 0; }
   // Savepoints let flush undo one failed Insert and bisect it.
   virtual Status Savepoint() = 0;
   virtual Status RollbackToSavepoint() = 0;
@@ -118,6 +130,9 @@ class Sink {
 
 struct SinkOptions {
   std::string password_file;  // MySQL: read the password from this file
+  // Tables that EnsureTable() creates with the event_id column and its
+  // unique key; others are created in the original layout (flush --dedupe).
+  std::set<std::string, std::less<>> dedupe_tables = {};
 };
 
 // Makes the sink for `dsn` ("sqlite:PATH", "mysql://..."); Usage error for an

@@ -21,7 +21,8 @@ constexpr int kBusyTimeoutMs = 30000;  // concurrent flushers wait for each othe
 
 class SqliteSink final : public Sink {
  public:
-  explicit SqliteSink(std::string path) : path_(std::move(path)) {}
+  SqliteSink(std::string path, SinkOptions options)
+      : path_(std::move(path)), options_(std::move(options)) {}
   ~SqliteSink() override { Close(); }
 
   Status Reconnect() override {
@@ -60,15 +61,25 @@ class SqliteSink final : public Sink {
   Status EnsureTable(std::string_view table) override {
     const std::string name(table);
     if (inserts_.count(name) > 0) return Status::Ok();
+    const bool with_key = options_.dedupe_tables.contains(name);
     LOGROUTE_RETURN_IF_ERROR(Exec("CREATE TABLE IF NOT EXISTS \"" + name +
                                   "\" (id INTEGER PRIMARY KEY,"
                                   " unix_ts INTEGER NOT NULL, user_id INTEGER NOT NULL,"
-                                  " event_name TEXT NOT NULL)"));
+                                  " event_name TEXT NOT NULL" +
+                                  (with_key ? ", event_id VARCHAR(64) NULL UNIQUE)" : ")")));
     LOGROUTE_RETURN_IF_ERROR(CheckColumns(name));
+    LOGROUTE_ASSIGN_OR_RETURN(const bool dedupe, HasUniqueEventId(name));
+    // ON CONFLICT names the one constraint a duplicate may break: unlike OR
+    // IGNORE, every other refusal (NOT NULL, CHECK, another unique key) stays
+    // an error, and so a reject.
+    const std::string sql =
+        dedupe ? "INSERT INTO \"" + name +
+                     "\" (unix_ts, user_id, event_name, event_id) VALUES (?,?,?,?)"
+                     " ON CONFLICT (event_id) DO NOTHING"
+               : "INSERT INTO \"" + name + "\" (unix_ts, user_id, event_name) VALUES (?,?,?)";
     sqlite3_stmt* insert = nullptr;
-    LOGROUTE_RETURN_IF_ERROR(Prepare(
-        "INSERT INTO \"" + name + "\" (unix_ts, user_id, event_name) VALUES (?,?,?)", &insert));
-    inserts_.emplace(name, insert);
+    LOGROUTE_RETURN_IF_ERROR(Prepare(sql, &insert));
+    inserts_.emplace(name, Table{insert, dedupe});
     return Status::Ok();
   }
 
@@ -88,18 +99,32 @@ class SqliteSink final : public Sink {
     auto it = inserts_.find(std::string(table));
     if (it == inserts_.end())
       return Status::Internal("table " + std::string(table) + " not ensured");
-    sqlite3_stmt* insert = it->second;
+    sqlite3_stmt* insert = it->second.insert;
+    const bool dedupe = it->second.dedupe;
+    uint64_t deduplicated = 0;
     for (const Row& row : rows) {
       spool::UnescapeName(row.escaped_name, &name_);
       sqlite3_bind_int64(insert, 1, row.unix_ts);
       sqlite3_bind_int64(insert, 2, row.user_id);
       sqlite3_bind_text(insert, 3, name_.data(), static_cast<int>(name_.size()), SQLITE_STATIC);
+      if (dedupe) {
+        if (row.event_id.empty()) {
+          sqlite3_bind_null(insert, 4);
+        } else {
+          sqlite3_bind_text(insert, 4, row.event_id.data(), static_cast<int>(row.event_id.size()),
+                            SQLITE_STATIC);
+        }
+      }
       const int rc = sqlite3_step(insert);
       sqlite3_reset(insert);
       if (rc != SQLITE_DONE) return InsertError(table);
+      if (dedupe && sqlite3_changes(db_) == 0) ++deduplicated;
     }
+    last_deduplicated_ = deduplicated;
     return Status::Ok();
   }
+
+  uint64_t last_deduplicated() const override { return last_deduplicated_; }
 
   Status Savepoint() override { return Exec("SAVEPOINT logroute_batch"); }
   Status RollbackToSavepoint() override { return Exec("ROLLBACK TO logroute_batch"); }
@@ -164,7 +189,7 @@ class SqliteSink final : public Sink {
 
  private:
   void Close() {
-    for (auto& [table, statement] : inserts_) sqlite3_finalize(statement);
+    for (auto& [name, table] : inserts_) sqlite3_finalize(table.insert);
     inserts_.clear();
     for (sqlite3_stmt** statement : {&ledger_check_, &ledger_insert_, &ledger_highest_}) {
       sqlite3_finalize(*statement);
@@ -257,6 +282,34 @@ class SqliteSink final : public Sink {
     return Status::Ok();
   }
 
+  // True when `table` has an event_id column that a unique index of its own
+  // covers: the one place a duplicate id can be told apart from other refusals.
+  Result<bool> HasUniqueEventId(const std::string& table) {
+    sqlite3_stmt* indexes = nullptr;
+    LOGROUTE_RETURN_IF_ERROR(Prepare("PRAGMA index_list(\"" + table + "\")", &indexes));
+    std::vector<std::string> unique;
+    while (sqlite3_step(indexes) == SQLITE_ROW) {
+      if (sqlite3_column_int(indexes, 2) != 0 && sqlite3_column_int(indexes, 4) == 0) {
+        unique.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(indexes, 1)));
+      }
+    }
+    sqlite3_finalize(indexes);
+    for (const std::string& index : unique) {
+      sqlite3_stmt* info = nullptr;
+      LOGROUTE_RETURN_IF_ERROR(Prepare("PRAGMA index_info(\"" + index + "\")", &info));
+      int columns = 0;
+      bool event_id = false;
+      while (sqlite3_step(info) == SQLITE_ROW) {
+        ++columns;
+        const auto* column = reinterpret_cast<const char*>(sqlite3_column_text(info, 2));
+        event_id = column != nullptr && sqlite3_stricmp(column, "event_id") == 0;
+      }
+      sqlite3_finalize(info);
+      if (columns == 1 && event_id) return true;
+    }
+    return false;
+  }
+
   void BindKey(sqlite3_stmt* statement, const SegmentKey& key) {
     sqlite3_bind_text(statement, 1, key.spool_id.data(), static_cast<int>(key.spool_id.size()),
                       SQLITE_TRANSIENT);
@@ -265,22 +318,28 @@ class SqliteSink final : public Sink {
   }
 
   std::string path_;
+  SinkOptions options_;
   sqlite3* db_ = nullptr;
   sqlite3_stmt* ledger_check_ = nullptr;
   sqlite3_stmt* ledger_insert_ = nullptr;
   sqlite3_stmt* ledger_highest_ = nullptr;
-  std::map<std::string, sqlite3_stmt*, std::less<>> inserts_;
+  struct Table {
+    sqlite3_stmt* insert = nullptr;
+    bool dedupe = false;  // has event_id under a unique key: ids are deduplicated
+  };
+  std::map<std::string, Table, std::less<>> inserts_;
+  uint64_t last_deduplicated_ = 0;
   std::string name_;  // unescape buffer, reused
   bool in_transaction_ = false;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions&) {
+Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions& options) {
   std::string_view path = dsn.substr(std::string_view("sqlite:").size());
   if (path.starts_with("//")) path.remove_prefix(2);  // sqlite://PATH, as some tools write it
   if (path.empty()) return Status::Usage("--db sqlite:PATH needs a path");
-  return std::unique_ptr<Sink>(new SqliteSink(std::string(path)));
+  return std::unique_ptr<Sink>(new SqliteSink(std::string(path), options));
 }
 
 }  // namespace logroute::sink

@@ -80,6 +80,10 @@ void AppendRecord(const event::Event& event, std::string_view table, int64_t rec
   AppendInt(event.user_id, out);
   out->push_back('\t');
   AppendBackslashEscaped(event.event_name, /*hex_controls=*/false, out);
+  if (!event.event_id.empty()) {  // its alphabet needs no escaping
+    out->push_back('\t');
+    out->append(event.event_id);
+  }
   const size_t payload_at = crc_at + kCrcDigits + 1;
   uint32_t crc = Crc32c(std::string_view(out->data() + payload_at, out->size() - payload_at));
   for (size_t i = kCrcDigits; i > 0; --i, crc >>= 4) (*out)[crc_at + i - 1] = kHex[crc & 0xF];
@@ -102,8 +106,14 @@ std::string DecodeRecord(std::string_view line, Record* record) {
     fields[i] = payload.substr(0, tab);
     payload.remove_prefix(tab + 1);
   }
+  std::string_view event_id;
+  if (const size_t tab = payload.find('\t'); tab != std::string_view::npos) {
+    event_id = payload.substr(tab + 1);
+    payload = payload.substr(0, tab);
+    if (event_id.find('\t') != std::string_view::npos) return "too many fields";
+    if (!event::IsValidEventId(event_id)) return "event_id is invalid";
+  }
   fields[4] = payload;
-  if (fields[4].find('\t') != std::string_view::npos) return "too many fields";
   if (!ParseInt(fields[0], &record->recv_ts)) return "recv_ts is not an integer";
   if (Status table = chain::ValidateTableName(fields[1]); !table.ok()) {
     return chain::IsReservedTableName(fields[1]) ? table.message() : "table name is invalid";
@@ -113,6 +123,7 @@ std::string DecodeRecord(std::string_view line, Record* record) {
   if (fields[4].empty()) return "event_name is empty";
   record->table = fields[1];
   record->escaped_name = fields[4];
+  record->event_id = event_id;
   return {};
 }
 

@@ -1,7 +1,9 @@
 // Spool records: one accepted, routed event per line (doc/spool-format.md).
 //
-//   CRC TAB RECV_TS TAB TABLE TAB UNIX_TS TAB USER_ID TAB EVENT_NAME LF
+//   CRC TAB RECV_TS TAB TABLE TAB UNIX_TS TAB USER_ID TAB EVENT_NAME [TAB EVENT_ID] LF
 //
+// EVENT_ID is there only for an event that carries one (format 2): a record
+// without it is also a format-1 record, so format-1 spools read as they are.
 // CRC is the CRC-32C of everything between the first TAB and the LF, as 8
 // lowercase hex digits. EVENT_NAME is escaped as MySQL's LOAD DATA reads it by
 // default (\\ \t \n \r \0), so a record holds no raw TAB or LF and a segment
@@ -27,10 +29,12 @@ struct Record {
   int64_t unix_ts = 0;
   int64_t user_id = 0;
   std::string_view escaped_name;  // as stored: unescape with UnescapeName
+  std::string_view event_id;      // empty when the record has none (needs no unescaping)
 };
 
 // Decodes one line (without its LF). Returns an empty string on success, else
-// the reason the line is corrupt ("checksum mismatch", "field 4 (user_id) is not an integer").
+// the reason the line is corrupt ("checksum mismatch", "user_id is not an integer").
+// Takes records of format 1 (no EVENT_ID) and 2.
 std::string DecodeRecord(std::string_view line, Record* record);
 
 // The event name of a record, unescaped into *out (replacing its content).

@@ -33,6 +33,7 @@ void CopyFields(const Record& record, RejectedRecord* out) {
   out->unix_ts = record.unix_ts;
   out->user_id = record.user_id;
   UnescapeName(record.escaped_name, &out->event_name);
+  out->event_id = std::string(record.event_id);
 }
 
 RejectedRecord Judge(std::string_view line, bool torn_region) {

@@ -38,6 +38,7 @@ struct RejectedRecord {
   int64_t unix_ts = 0;
   int64_t user_id = 0;
   std::string event_name;  // unescaped
+  std::string event_id;    // empty when none
 };
 
 struct RejectFileEntry {

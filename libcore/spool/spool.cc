@@ -17,7 +17,10 @@ namespace {
 
 constexpr OpenMode kCreateReadWrite{.access = OpenMode::Access::kReadWrite, .create = true};
 
-constexpr int kFormat = 1;
+// Format 2 adds the optional EVENT_ID field of a record; format 1 spools are
+// read as they are (their records are format-2 records without one).
+constexpr int kFormat = 2;
+constexpr int kOldestFormat = 1;
 
 Result<std::string> NewSpoolId() {
   unsigned char bytes[16];
@@ -167,10 +170,11 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
   int format = 0;
   LOGROUTE_RETURN_IF_ERROR(
       ParseIdentity(identity_path, identity, &spool.id_, &spool.shards_, &format));
-  if (format != kFormat) {
+  if (format < kOldestFormat || format > kFormat) {
     return Status::DataError(identity_path + ": spool format " + std::to_string(format) +
-                             " is not supported (this build reads format " +
-                             std::to_string(kFormat) + ")");
+                             " is not supported (this build reads formats " +
+                             std::to_string(kOldestFormat) + " to " + std::to_string(kFormat) +
+                             ")");
   }
   if (options.shards != 0 && options.shards != spool.shards_) {
     // Not an error: --shards sits in the shared config file, and a unit that

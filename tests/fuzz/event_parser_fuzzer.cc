@@ -7,6 +7,7 @@
 //   at least one reason;
 // - an accepted document is valid JSON to nlohmann's DOM parser, an object
 //   whose three fields hold the values parsed;
+// - an accepted event_id is valid and what nlohmann reads;
 // - an accepted event is within the schema, and its canonical JSON
 //   (AppendEventJson) parses back to the same event.
 #include <algorithm>
@@ -24,12 +25,13 @@ namespace logroute::event {
 namespace {
 
 bool SameEvent(const Event& a, const Event& b) {
-  return a.unix_ts == b.unix_ts && a.user_id == b.user_id && a.event_name == b.event_name;
+  return a.unix_ts == b.unix_ts && a.user_id == b.user_id && a.event_name == b.event_name &&
+         a.event_id == b.event_id;
 }
 
 std::string Show(const Event& e) {
   return '{' + std::to_string(e.unix_ts) + ", " + std::to_string(e.user_id) + ", " +
-         fuzz::Printable(e.event_name) + "}";
+         fuzz::Printable(e.event_name) + ", " + fuzz::Printable(e.event_id) + "}";
 }
 
 size_t CodePoints(std::string_view text) {
@@ -82,6 +84,17 @@ void CheckAccepted(std::string_view json, const Event& event) {
                  SameInteger(dom["user_id"], event.user_id) &&
                  dom["event_name"].get<std::string>() == event.event_name,
              "accepted as " + Show(event) + ", but nlohmann reads " + dom.dump() + ": " + input());
+
+  // event_id: absent, or a valid id equal to nlohmann's reading.
+  FUZZ_CHECK(event.event_id.empty()
+                 ? !dom.contains("event_id")
+                 : dom["event_id"].is_string() &&
+                       dom["event_id"].get<std::string>() == event.event_id &&
+                       event.event_id.size() <= kMaxEventIdBytes &&
+                       event.event_id.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._:-") ==
+                           std::string::npos,
+             "accepted with event_id " + fuzz::Printable(event.event_id) + ": " + input());
 
   static EventParser reparser;
   std::string canonical;

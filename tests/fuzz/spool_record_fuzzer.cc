@@ -33,8 +33,8 @@ std::string Unescaped(std::string_view escaped) {
 void CheckRoundTrip(const event::Event& event, std::string_view table, int64_t recv_ts) {
   auto what = [&] {
     return "event {" + std::to_string(event.unix_ts) + ", " + std::to_string(event.user_id) + ", " +
-           fuzz::Printable(event.event_name) + "} to table " + fuzz::Printable(table) + " at " +
-           std::to_string(recv_ts);
+           fuzz::Printable(event.event_name) + ", " + fuzz::Printable(event.event_id) +
+           "} to table " + fuzz::Printable(table) + " at " + std::to_string(recv_ts);
   };
   std::string line = "kept";  // AppendRecord appends: what is there stays
   AppendRecord(event, table, recv_ts, &line);
@@ -45,14 +45,16 @@ void CheckRoundTrip(const event::Event& event, std::string_view table, int64_t r
   line.pop_back();
   size_t tabs = 0;
   for (char c : line) tabs += c == '\t';
-  FUZZ_CHECK(tabs == 5, "not six fields: " + fuzz::Printable(line) + " for " + what());
+  FUZZ_CHECK(tabs == (event.event_id.empty() ? 5u : 6u),
+             "not six fields (seven with an id): " + fuzz::Printable(line) + " for " + what());
   Record record;
   const std::string error = DecodeRecord(line, &record);
   FUZZ_CHECK(error.empty(),
              "does not decode (" + error + "): " + fuzz::Printable(line) + " for " + what());
   FUZZ_CHECK(record.recv_ts == recv_ts && record.table == table &&
                  record.unix_ts == event.unix_ts && record.user_id == event.user_id &&
-                 Unescaped(record.escaped_name) == event.event_name,
+                 Unescaped(record.escaped_name) == event.event_name &&
+                 record.event_id == event.event_id,
              "decodes to other fields: " + fuzz::Printable(line) + " for " + what());
 }
 
@@ -62,9 +64,12 @@ void CheckDecoded(std::string_view line) {
   const std::string shown = fuzz::Printable(line);
   FUZZ_CHECK(chain::ValidateTableName(record.table).ok(), "a bad table passed: " + shown);
   FUZZ_CHECK(!record.escaped_name.empty(), "an empty name passed: " + shown);
+  FUZZ_CHECK(record.event_id.empty() || event::IsValidEventId(record.event_id),
+             "a bad event_id passed: " + shown);
   FUZZ_CHECK(RecordTable(line) == record.table, "RecordTable disagrees: " + shown);
   FUZZ_CHECK(RecordRecvTime(line) == record.recv_ts, "RecordRecvTime disagrees: " + shown);
-  const event::Event event{record.unix_ts, record.user_id, Unescaped(record.escaped_name)};
+  const event::Event event{record.unix_ts, record.user_id, Unescaped(record.escaped_name),
+                           std::string(record.event_id)};
   CheckRoundTrip(event, record.table, record.recv_ts);
 }
 
@@ -81,7 +86,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     event.user_id = static_cast<int64_t>(input.Uint64());
     const auto recv_ts = static_cast<int64_t>(input.Uint64());
     const std::string table(input.TakeUntil('\0'));
+    event.event_id = std::string(input.TakeUntil('\0'));
     event.event_name = std::string(input.Rest());
+    if (!event.event_id.empty() && !event::IsValidEventId(event.event_id)) return 0;
     // Only what the chain can route reaches a record: a valid table, a name.
     if (!chain::ValidateTableName(table).ok() || event.event_name.empty()) return 0;
     spool::CheckRoundTrip(event, table, recv_ts);

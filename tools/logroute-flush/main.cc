@@ -13,6 +13,7 @@
 #include <exception>
 #include <limits>
 #include <thread>
+#include <vector>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -41,6 +42,7 @@ struct Options {
   std::string spool_dir;
   std::string db;
   std::string table;
+  std::vector<std::string> dedupe;
   double max_seconds = 0;
   bool loop = false;
   bool new_spool_id = false;
@@ -60,6 +62,10 @@ void DeclareOptions(CLI::App& app, Options& o) {
                  "Target database: sqlite:PATH, mysql://USER@HOST:PORT/DB or "
                  "mysql://USER@localhost/DB?socket=PATH; required but with --purge-rejects");
   app.add_option("--table", o.table, "Insert every row into this table instead of its route's");
+  app.add_option("--dedupe", o.dedupe,
+                 "Create TABLE, when missing, with an event_id column under a unique key, so "
+                 "that events with ids land once (repeatable; doc/operations.md)")
+      ->type_name("TABLE");
   app.add_option("--max-seconds", o.max_seconds,
                  "Start no new segment after this many seconds (0: no bound)")
       ->capture_default_str()
@@ -127,8 +133,10 @@ struct Target {
 
 Result<Target> OpenTarget(const Options& o) {
   LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool, spool::Spool::Open(o.spool_dir, {}));
-  LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<sink::Sink> sink,
-                            sink::MakeSink(o.db, {.password_file = o.password_file}));
+  LOGROUTE_ASSIGN_OR_RETURN(
+      std::unique_ptr<sink::Sink> sink,
+      sink::MakeSink(o.db, {.password_file = o.password_file,
+                            .dedupe_tables = {o.dedupe.begin(), o.dedupe.end()}}));
   LOGROUTE_RETURN_IF_ERROR(sink->Open());
   return Target{std::move(spool), std::move(sink)};
 }
@@ -253,6 +261,9 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
   }
   if (!o.table.empty()) {
     LOGROUTE_RETURN_IF_ERROR(cli.Blame("table", chain::ValidateTableName(o.table).Wrap("--table")));
+  }
+  for (const std::string& table : o.dedupe) {
+    LOGROUTE_RETURN_IF_ERROR(cli.Blame("dedupe", chain::ValidateTableName(table).Wrap("--dedupe")));
   }
   if (!o.textfile.empty()) {
     // Said now rather than after a pass, and after every pass.

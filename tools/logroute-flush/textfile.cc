@@ -95,6 +95,9 @@ std::string FormatPassMetrics(const PassMetrics& pass, std::string_view previous
   }
   gauge("logroute_flush_last_pass_rejected_records", "Records the last pass sent to rejects/.",
         stats.rejected);
+  gauge("logroute_flush_last_pass_deduplicated_rows",
+        "Rows the last pass left out: their event_id was in the table already.",
+        stats.deduplicated);
   gauge("logroute_flush_last_pass_failed_segments",
         "Segments the last pass kept on disk after an error.", stats.failed_segments);
   gauge("logroute_flush_last_pass_failed_shards",

@@ -105,10 +105,11 @@ class FilePlan {
     if (record.verdict == spool::Replayability::kNeedsForce && !force_) {
       return Keep(line, record.why + " (--force replays it)");
     }
-    const std::pair<std::string, std::string> fields[] = {
+    std::vector<std::pair<std::string, std::string>> fields = {
         {"unix_ts", std::to_string(record.unix_ts)},
         {"user_id", std::to_string(record.user_id)},
         {"event_name", record.event_name}};
+    if (!record.event_id.empty()) fields.emplace_back("event_id", record.event_id);
     if (!parser_.ParseFields(fields, &event_)) {
       return Keep(line, "not a valid event: " + event::FormatErrors(parser_.errors()));
     }

@@ -80,9 +80,14 @@ int64_t AcceptedFrom(const std::string& recv_stderr) {
 
 uint64_t Recv(const std::string& spool, const std::vector<Ev>& events,
               const std::vector<std::string>& extra_args) {
+  return RecvNdjson(spool, Ndjson(events), extra_args);
+}
+
+uint64_t RecvNdjson(const std::string& spool, const std::string& ndjson,
+                    const std::vector<std::string>& extra_args) {
   std::vector<std::string> argv = {LOGROUTE_RECV_BIN, "--spool", spool, "--stdin"};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
-  RunResult r = Run(argv, WithInput(Ndjson(events)));
+  RunResult r = Run(argv, WithInput(ndjson));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   const int64_t accepted = AcceptedFrom(r.err);
   EXPECT_GE(accepted, 0) << r.err;

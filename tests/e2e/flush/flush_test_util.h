@@ -49,6 +49,9 @@ RunOptions WithInput(const std::string& input);
 // Returns how many events it accepted (its summary line's accepted=N).
 uint64_t Recv(const std::string& spool, const std::vector<Ev>& events,
               const std::vector<std::string>& extra_args = {});
+// The same with NDJSON text as its input.
+uint64_t RecvNdjson(const std::string& spool, const std::string& ndjson,
+                    const std::vector<std::string>& extra_args = {});
 // The accepted=N of a recv summary on stderr; -1 when absent.
 int64_t AcceptedFrom(const std::string& recv_stderr);
 

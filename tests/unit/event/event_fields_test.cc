@@ -60,6 +60,26 @@ TEST(EventFieldsTest, EventNameMustBeUtf8OfAtMost255Characters) {
   EXPECT_EQ(parser.errors(), (FieldErrors{{"event_name", "longer than 255 characters (256)"}}));
 }
 
+TEST(EventFieldsTest, EventIdIsOptionalAndCheckedAsInJson) {
+  EventParser parser;
+  Event event;
+  const Fields base{{"unix_ts", "1"}, {"user_id", "2"}, {"event_name", "e"}};
+  Fields with_id = base;
+  with_id.emplace_back("event_id", "0f8fad5b-d9cb-469f-a165-70867728950e");
+  ASSERT_TRUE(parser.ParseFields(with_id, &event)) << FormatErrors(parser.errors());
+  EXPECT_EQ(event.event_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+  ASSERT_TRUE(parser.ParseFields(base, &event));
+  EXPECT_EQ(event.event_id, "");  // a reused event keeps no earlier id
+  for (const std::string& bad :
+       std::vector<std::string>{"", "a b", std::string(65, 'a'), "\xC3\xA9"}) {
+    Fields fields = base;
+    fields.emplace_back("event_id", bad);
+    EXPECT_FALSE(parser.ParseFields(fields, &event));
+    EXPECT_EQ(parser.errors(),
+              (FieldErrors{{"event_id", "must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"}}));
+  }
+}
+
 // As in JSON, a field given twice is refused: two readers of the form (Django
 // keeps the last value) must never disagree on what it says.
 TEST(EventFieldsTest, AFieldGivenTwiceIsRefused) {

@@ -21,6 +21,7 @@ constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 const char kRequired[] = "this field is required";
 const char kNotInt[] = "expected an integer, got ";
 const char kNotString[] = "expected a string, got ";
+const char kBadId[] = "must be 1 to 64 characters of A-Z a-z 0-9 . _ : -";
 const char kRange[] = "integer out of range (must fit a signed 64-bit integer)";
 
 struct Case {
@@ -34,6 +35,10 @@ struct Case {
 Case Good(std::string name, std::string input, int64_t ts, int64_t user, std::string event_name) {
   return {std::move(name), std::move(input), Event{ts, user, std::move(event_name)}, {}, {}};
 }
+// A good event that carries a client-chosen event_id.
+Case WithId(std::string name, std::string input, std::string event_id) {
+  return {std::move(name), std::move(input), Event{1, 2, "x", std::move(event_id)}, {}, {}};
+}
 Case Bad(std::string name, std::string input, FieldErrors errors) {
   return {std::move(name), std::move(input), std::nullopt, std::move(errors), {}};
 }
@@ -44,6 +49,10 @@ Case Syntax(std::string name, std::string input, std::string phrase) {
 // A document with the two integer fields fine and `name_json` as event_name.
 std::string WithName(const std::string& name_json) {
   return R"({"unix_ts":1,"user_id":2,"event_name":)" + name_json + "}";
+}
+// A document with the other fields fine and `id_json` as event_id.
+std::string WithIdJson(const std::string& id_json) {
+  return R"({"unix_ts":1,"user_id":2,"event_name":"x","event_id":)" + id_json + "}";
 }
 std::string Nested(int arrays) {
   return R"({"unix_ts":1,"user_id":2,"event_name":"e","deep":)" + std::string(arrays, '[') +
@@ -215,6 +224,30 @@ std::vector<Case> Cases() {
       Syntax("float_overflow_in_unknown_field",
              R"({"x":1e400,"unix_ts":1,"user_id":2,"event_name":"e"})", "number overflow"),
 
+      // event_id: optional, 1 to 64 bytes of A-Z a-z 0-9 . _ : -
+      WithId("id_uuid", WithIdJson(R"("0f8fad5b-d9cb-469f-a165-70867728950e")"),
+             "0f8fad5b-d9cb-469f-a165-70867728950e"),
+      WithId("id_first", R"({"event_id":"a.b_c:D-9","unix_ts":1,"user_id":2,"event_name":"x"})",
+             "a.b_c:D-9"),
+      WithId("id_64", WithIdJson("\"" + std::string(64, 'z') + "\""), std::string(64, 'z')),
+      WithId("id_escaped", WithIdJson(R"("\u0061b")"), "ab"),
+      WithId("id_spaced", R"({"unix_ts":1, "user_id":2, "event_name":"x", "event_id" : "7" })",
+             "7"),
+      Bad("id_empty", WithIdJson(R"("")"), {{"event_id", kBadId}}),
+      Bad("id_65", WithIdJson("\"" + std::string(65, 'z') + "\""), {{"event_id", kBadId}}),
+      Bad("id_space", WithIdJson(R"("a b")"), {{"event_id", kBadId}}),
+      Bad("id_slash", WithIdJson(R"("a/b")"), {{"event_id", kBadId}}),
+      Bad("id_non_ascii", WithIdJson("\"\xC3\xA9\""), {{"event_id", kBadId}}),
+      Bad("id_escaped_tab", WithIdJson(R"("a\tb")"), {{"event_id", kBadId}}),
+      Bad("id_number", WithIdJson("5"), {{"event_id", std::string(kNotString) + "a number"}}),
+      Bad("id_null", WithIdJson("null"), {{"event_id", std::string(kNotString) + "null"}}),
+      Bad("id_array", WithIdJson(R"(["a"])"), {{"event_id", std::string(kNotString) + "an array"}}),
+      Bad("id_duplicate",
+          R"({"event_id":"a","unix_ts":1,"user_id":2,"event_name":"x","event_id":"a"})",
+          {{"event_id", "duplicate key"}}),
+      Bad("id_bad_and_name_missing", R"({"unix_ts":1,"user_id":2,"event_id":"?"})",
+          {{"event_id", kBadId}, {"event_name", kRequired}}),
+
       // Nesting.
       Bad("depth_33_in_unknown_field", Nested(32), {{"", "nesting deeper than 32 levels"}}),
 
@@ -248,6 +281,7 @@ TEST_P(EventParserTableTest, ExactOutcome) {
     EXPECT_EQ(event.unix_ts, c.want->unix_ts);
     EXPECT_EQ(event.user_id, c.want->user_id);
     EXPECT_EQ(event.event_name, c.want->event_name);
+    EXPECT_EQ(event.event_id, c.want->event_id);
   } else if (!c.syntax.empty()) {
     EXPECT_FALSE(ok);
     ASSERT_EQ(parser.errors().size(), 1u) << FormatErrors(parser.errors());
@@ -297,6 +331,7 @@ void ExpectFastPathAgrees(const std::string& typical) {
     EXPECT_EQ(a.unix_ts, b.unix_ts) << variant;
     EXPECT_EQ(a.user_id, b.user_id) << variant;
     EXPECT_EQ(a.event_name, b.event_name) << variant;
+    EXPECT_EQ(a.event_id, b.event_id) << variant;
   }
   EXPECT_GT(accepted, 100);
 }
@@ -311,6 +346,10 @@ TEST(EventParserTest, FastPathAgreesWithTheGeneralParser) {
 TEST(EventParserTest, FastPathWithUnknownMembersAgreesWithTheGeneralParser) {
   ExpectFastPathAgrees(
       R"({"a":true,"unix_ts":1,"b":"x y","user_id":-20,"c":null,"event_name":"e","d":-7,"f":false})");
+}
+
+TEST(EventParserTest, FastPathWithAnEventIdAgreesWithTheGeneralParser) {
+  ExpectFastPathAgrees(R"({"unix_ts":1,"event_id":"a.B_9:z-","user_id":2,"event_name":"e"})");
 }
 
 TEST(EventParserTest, ManyPlainUnknownMembers) {
@@ -335,6 +374,13 @@ TEST(EventParserTest, ReuseKeepsNoStateBetweenCalls) {
   ASSERT_TRUE(parser.Parse(R"({"unix_ts":5,"user_id":6,"event_name":"y"})", &event))
       << FormatErrors(parser.errors());
   EXPECT_EQ(event.event_name, "y");
+  ASSERT_TRUE(parser.Parse(R"({"unix_ts":5,"user_id":6,"event_name":"y","event_id":"i"})", &event));
+  EXPECT_EQ(event.event_id, "i");
+  ASSERT_TRUE(parser.Parse(R"({"unix_ts":5,"user_id":6,"event_name":"y"})", &event));
+  EXPECT_EQ(event.event_id, "");
+  ASSERT_TRUE(parser.Parse(R"({"unix_ts":5,"user_id":6,"event_name":"y","event_id":"i"})", &event));
+  ASSERT_TRUE(parser.Parse(R"({"unix_ts":5,"user_id":6,"event_name":"y","k":[]})", &event));
+  EXPECT_EQ(event.event_id, "");
   EXPECT_FALSE(parser.Parse("{}", &event));
   EXPECT_EQ(parser.errors().size(), 3u);
   EXPECT_TRUE(parser.Parse(R"({"unix_ts":7,"user_id":8,"event_name":"z"})", &event));
@@ -394,6 +440,9 @@ TEST(EventJsonTest, CanonicalForm) {
   AppendEventJson({1684129671, 123456, "login"}, &out);
   EXPECT_EQ(out, R"({"unix_ts":1684129671,"user_id":123456,"event_name":"login"})");
   out.clear();
+  AppendEventJson({1, 2, "login", "id-1"}, &out);
+  EXPECT_EQ(out, R"({"unix_ts":1,"user_id":2,"event_name":"login","event_id":"id-1"})");
+  out.clear();
   AppendJsonString(std::string("q\"b\\n\n\x01\x1f\x7f", 9), &out);
   EXPECT_EQ(out, "\"q\\\"b\\\\n\\n\\u0001\\u001f\x7f\"");
 }
@@ -409,6 +458,7 @@ TEST(EventJsonTest, RoundTripThroughTheParser) {
       {1, -1, "quote\" backslash\\ slash/ del\x7f"},
       {2, 3, "\xC3\xA9t\xC3\xA9 \xF0\x9F\x98\x80 \xE2\x82\xAC"},
       {4, 5, std::string(255, 'z')},
+      {6, 7, "with id", "0f8fad5b-d9cb-469f-a165-70867728950e"},
   };
   EventParser parser;
   for (const Event& original : events) {
@@ -419,6 +469,7 @@ TEST(EventJsonTest, RoundTripThroughTheParser) {
     EXPECT_EQ(parsed.unix_ts, original.unix_ts);
     EXPECT_EQ(parsed.user_id, original.user_id);
     EXPECT_EQ(parsed.event_name, original.event_name);
+    EXPECT_EQ(parsed.event_id, original.event_id);
   }
 }
 

@@ -86,6 +86,35 @@ TEST_F(LogApiTest, GoodBatchCountsPerTable) {
   EXPECT_EQ(out.tables[0].second, 2u);
 }
 
+// An event_id is taken the same way by every body kind, and refused the same way.
+TEST_F(LogApiTest, EventIdInEveryKindOfBody) {
+  ApiOutcome out = Judge(R"({"unix_ts":7,"user_id":5,"event_name":"login","event_id":"a-1"})");
+  EXPECT_EQ(out.status, 201u) << out.body;
+  EXPECT_EQ(out.body, R"({"unix_ts":7,"user_id":5,"event_name":"login","event_id":"a-1"})");
+  out = Judge(R"([{"unix_ts":1,"user_id":1,"event_name":"login","event_id":"b-1"},)"
+              R"({"unix_ts":1,"user_id":2,"event_name":"logout"}])");
+  EXPECT_EQ(out.status, 202u) << out.body;
+  out = Judge("{\"unix_ts\":1,\"user_id\":1,\"event_name\":\"login\",\"event_id\":\"c-1\"}\n",
+              BodyKind::kNdjson);
+  EXPECT_EQ(out.status, 202u) << out.body;
+  out = Judge("unix_ts=1&user_id=5&event_name=login&event_id=d-1", BodyKind::kUrlEncoded);
+  EXPECT_EQ(out.status, 201u) << out.body;
+  EXPECT_EQ(out.body, R"({"unix_ts":1,"user_id":5,"event_name":"login","event_id":"d-1"})");
+  EXPECT_EQ(std::count(records_.begin(), records_.end(), '\n'), 5) << records_;
+
+  const std::string before = records_;
+  out = Judge(R"({"unix_ts":7,"user_id":5,"event_name":"login","event_id":"a b"})");
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(out.body, R"({"event_id":["must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"]})");
+  out = Judge(R"([{"unix_ts":1,"user_id":1,"event_name":"login","event_id":""}])");
+  EXPECT_EQ(out.status, 400u) << out.body;
+  EXPECT_NE(out.body.find("event_id"), std::string::npos) << out.body;
+  out = Judge("unix_ts=1&user_id=5&event_name=login&event_id=%2F", BodyKind::kUrlEncoded);
+  EXPECT_EQ(out.status, 400u);
+  EXPECT_EQ(out.body, R"({"event_id":["must be 1 to 64 characters of A-Z a-z 0-9 . _ : -"]})");
+  EXPECT_EQ(records_, before);
+}
+
 TEST_F(LogApiTest, EmptyBodyIs400) {
   EXPECT_EQ(Judge("").status, 400u);
   EXPECT_EQ(Judge("\n\n", BodyKind::kNdjson).status, 400u);

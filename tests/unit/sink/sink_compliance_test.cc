@@ -7,6 +7,7 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -104,8 +105,11 @@ class SinkComplianceTest : public ::testing::TestWithParam<std::string> {
     sink_ = Open();
   }
 
+  // `logs` is created with the event_id key (flush --dedupe logs); other tables without.
   std::unique_ptr<Sink> Open() {
-    Result<std::unique_ptr<Sink>> sink = MakeSink(backend_->Dsn(), {});
+    SinkOptions options;
+    options.dedupe_tables = {"logs"};
+    Result<std::unique_ptr<Sink>> sink = MakeSink(backend_->Dsn(), options);
     EXPECT_TRUE(sink.ok()) << sink.status().message();
     if (!sink.ok()) return nullptr;
     Status opened = (*sink)->Open();
@@ -286,17 +290,55 @@ TEST_P(SinkComplianceTest, NamesRoundTripByteForByte) {
 
 TEST_P(SinkComplianceTest, CreatesTheOriginalLayout) {
   ASSERT_TRUE(sink_->EnsureTable("app_log").ok());
-  auto columns = GetParam() == "sqlite"
-                     ? backend_->Query("SELECT name FROM pragma_table_info('app_log') ORDER BY cid")
-                     : backend_->Query(
-                           "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
-                           "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'app_log' "
-                           "ORDER BY ORDINAL_POSITION");
-  ASSERT_EQ(columns.size(), 4u);
-  EXPECT_EQ(columns[0][0], "id");
-  EXPECT_EQ(columns[1][0], "unix_ts");
-  EXPECT_EQ(columns[2][0], "user_id");
-  EXPECT_EQ(columns[3][0], "event_name");
+  ASSERT_TRUE(sink_->EnsureTable("logs").ok());  // one of SinkOptions::dedupe_tables
+  auto columns = [&](const std::string& table) {
+    return GetParam() == "sqlite"
+               ? backend_->Query("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid")
+               : backend_->Query(
+                     "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                     "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
+                     table + "' ORDER BY ORDINAL_POSITION");
+  };
+  const auto original = columns("app_log");
+  ASSERT_EQ(original.size(), 4u);
+  EXPECT_EQ(original[0][0], "id");
+  EXPECT_EQ(original[1][0], "unix_ts");
+  EXPECT_EQ(original[2][0], "user_id");
+  EXPECT_EQ(original[3][0], "event_name");
+  const auto with_key = columns("logs");
+  ASSERT_EQ(with_key.size(), 5u);
+  EXPECT_EQ(with_key[4][0], "event_id");  // nullable, under a unique key
+}
+
+// A row whose event_id the table holds already is skipped and counted, in
+// the same Insert, in another, or in another transaction; rows without an
+// id never collide.
+TEST_P(SinkComplianceTest, DuplicateEventIdsAreSkippedAndCounted) {
+  ASSERT_TRUE(sink_->EnsureTable("logs").ok());
+  ASSERT_TRUE(sink_->Begin(key_)->ours());
+  std::vector<Row> rows = MakeRows({"a", "b", "c", "d", "e", "f"});
+  const char* ids[] = {"x", "y", "", "", "x", "X"};
+  for (size_t i = 0; i < rows.size(); ++i) rows[i].event_id = ids[i];
+  Status inserted = sink_->Insert("logs", rows);
+  ASSERT_TRUE(inserted.ok()) << inserted.message();
+  EXPECT_EQ(sink_->last_deduplicated(), 1u);
+  inserted = sink_->Insert("logs", std::span<const Row>(rows).first(2));
+  ASSERT_TRUE(inserted.ok()) << inserted.message();
+  EXPECT_EQ(sink_->last_deduplicated(), 2u);
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = 8})->ours());
+  EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "5");
+  EXPECT_EQ(backend_->Scalar("SELECT event_name FROM logs WHERE event_id = 'x'"), "a");
+
+  SegmentKey next = key_;
+  next.seq = key_.seq + 1;
+  std::unique_ptr<Sink> later = Open();
+  ASSERT_TRUE(later->EnsureTable("logs").ok());
+  ASSERT_TRUE(later->Begin(next)->ours());
+  inserted = later->Insert("logs", rows);
+  ASSERT_TRUE(inserted.ok()) << inserted.message();
+  EXPECT_EQ(later->last_deduplicated(), 4u);
+  ASSERT_TRUE(later->Commit(next, {.rows = 6})->ours());
+  EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM logs"), "7");
 }
 
 TEST_P(SinkComplianceTest, AnExistingTableWithTheColumnsIsUsed) {
@@ -308,11 +350,14 @@ TEST_P(SinkComplianceTest, AnExistingTableWithTheColumnsIsUsed) {
                  "unix_ts BIGINT NOT NULL, note VARCHAR(10) DEFAULT 'x')");
   ASSERT_TRUE(sink_->EnsureTable("app_log").ok());
   ASSERT_TRUE(sink_->Begin(key_)->ours());
-  std::vector<Row> rows = MakeRows({"login"});
+  std::vector<Row> rows = MakeRows({"login", "logout", "login"});
+  rows[1].event_id = rows[2].event_id = "same";  // no event_id column: stored without it
   Status inserted = sink_->Insert("app_log", rows);
   ASSERT_TRUE(inserted.ok()) << inserted.message();
-  ASSERT_TRUE(sink_->Commit(key_, {.rows = 1})->ours());
-  EXPECT_EQ(backend_->Scalar("SELECT event_name FROM app_log"), "login");
+  EXPECT_EQ(sink_->last_deduplicated(), 0u);
+  ASSERT_TRUE(sink_->Commit(key_, {.rows = 3})->ours());
+  EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM app_log"), "3");
+  EXPECT_EQ(backend_->Scalar("SELECT event_name FROM app_log ORDER BY id"), "login");
 }
 
 TEST_P(SinkComplianceTest, ATableMissingAColumnIsAClearError) {

@@ -40,6 +40,47 @@ TEST(RecordTest, ExactEncoding) {
             Checksummed("0\tt\t0\t1\tx\\0y") + "\n");
 }
 
+// Format 2: an event's id is one more field, after the name; an event without
+// one is written as format 1 wrote it.
+TEST(RecordTest, ExactEncodingWithAnEventId) {
+  std::string out;
+  AppendRecord({1, 2, "a\tb", "0f8fad5b-d9cb-469f-a165-70867728950e"}, "t", 3, &out);
+  EXPECT_EQ(out, Checksummed("3\tt\t1\t2\ta\\tb\t0f8fad5b-d9cb-469f-a165-70867728950e") + "\n");
+  Record record;
+  ASSERT_EQ(DecodeRecord(WithoutLf(out), &record), "");
+  EXPECT_EQ(record.escaped_name, "a\\tb");
+  EXPECT_EQ(record.event_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+  EXPECT_EQ(RecordTable(out), "t");
+  EXPECT_EQ(RecordRecvTime(WithoutLf(out)), 3);
+}
+
+// Format 1, as its writers left it on disk (literal bytes): still a record.
+TEST(RecordTest, AFormatOneRecordIsStillRead) {
+  Record record;
+  ASSERT_EQ(DecodeRecord("af7f76d1\t1700000000\tlogs\t1684129671\t123456\tlogin", &record), "");
+  EXPECT_EQ(record.escaped_name, "login");
+  EXPECT_EQ(record.event_id, "");
+  EXPECT_EQ(record.user_id, 123456);
+}
+
+TEST(RecordTest, EveryFlippedBitOfAnEventIdIsDetected) {
+  const std::string line = WithoutLf(MakeRecord(5, "n"));
+  std::string with_id;
+  AppendRecord({1, 2, "n", "id-1"}, "t", 3, &with_id);
+  with_id = WithoutLf(with_id);
+  Record record;
+  for (size_t i = 0; i < with_id.size(); ++i) {
+    for (int bit = 0; bit < 8; ++bit) {
+      std::string corrupt = with_id;
+      corrupt[i] = static_cast<char>(corrupt[i] ^ (1 << bit));
+      EXPECT_NE(DecodeRecord(corrupt, &record), "") << i << " " << bit;
+    }
+  }
+  // Cutting the id off, or its TAB, is detected too.
+  EXPECT_NE(DecodeRecord(with_id.substr(0, with_id.size() - 5), &record), "");
+  EXPECT_NE(DecodeRecord(line + "\tid", &record), "");
+}
+
 TEST(RecordTest, AppendKeepsWhatIsAlreadyInTheBuffer) {
   std::string out = "earlier\n";
   AppendRecord({1, 2, "n"}, "t", 3, &out);
@@ -125,7 +166,10 @@ TEST(RecordTest, EachCorruptionHasItsReason) {
       {Checksummed("1\tt\t1\t1"), "too few fields"},
       {Checksummed("1\tt\t1"), "too few fields"},
       {Checksummed(""), "too few fields"},
-      {Checksummed("1\tt\t1\t1\tx\ty"), "too many fields"},
+      {Checksummed("1\tt\t1\t1\tx\ty\tz"), "too many fields"},
+      {Checksummed("1\tt\t1\t1\tx\t"), "event_id is invalid"},
+      {Checksummed("1\tt\t1\t1\tx\ta b"), "event_id is invalid"},
+      {Checksummed("1\tt\t1\t1\tx\t" + std::string(65, 'i')), "event_id is invalid"},
       {Checksummed("x\tt\t1\t1\tx"), "recv_ts is not an integer"},
       {Checksummed("\tt\t1\t1\tx"), "recv_ts is not an integer"},
       {Checksummed("99999999999999999999\tt\t1\t1\tx"), "recv_ts is not an integer"},

@@ -30,7 +30,7 @@ TEST(SpoolOpenTest, CreatesTheWholeLayout) {
   EXPECT_EQ(spool->dir(), dir);
   ASSERT_EQ(spool->id().size(), 32u);
   EXPECT_EQ(spool->id().find_first_not_of("0123456789abcdef"), std::string::npos);
-  EXPECT_EQ(ReadFileOrDie(dir + "/spool.id"), "id " + spool->id() + "\nshards 3\nformat 1\n");
+  EXPECT_EQ(ReadFileOrDie(dir + "/spool.id"), "id " + spool->id() + "\nshards 3\nformat 2\n");
   EXPECT_EQ(testing::ListDir(dir), (std::vector<std::string>{"init.lock", "rejects", "shard-00",
                                                              "shard-01", "shard-02", "spool.id"}));
   for (int shard = 0; shard < 3; ++shard) {
@@ -118,7 +118,8 @@ TEST(SpoolOpenTest, DamagedIdentityIsADataErrorNamingTheFile) {
       "shards 2\nformat 1\n",              // no id
       "id 0123\nshards 0\nformat 1\n",     // shards out of range
       "id 0123\nshards many\nformat 1\n",  // not a number
-      "id 0123\nshards 2\nformat 2\n",     // a format we do not know
+      "id 0123\nshards 2\nformat 3\n",     // a format we do not know
+      "id 0123\nshards 2\nformat 0\n",     // nor this one
       "id 0123\nshards 2\n",               // no format
   };
   for (const std::string& content : damaged) {
