@@ -293,8 +293,12 @@ void Connection::Respond(unsigned status, const char* content_type, const char* 
   response_.keep_alive(!close_after_);
   response_.prepare_payload();
   // HEAD gets the fields a GET would, and no body (RFC 9110, 9.3.2): bytes
-  // after them would be read as the start of the next answer.
-  if (parser_ && parser_->get().method() == bhttp::verb::head) response_.body().clear();
+  // after them would be read as the start of the next answer. A request whose
+  // header could not be read is no HEAD request: its 400 keeps its body (the
+  // connection closes after it).
+  if (parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head) {
+    response_.body().clear();
+  }
   state_.metrics.CountRequest(status);
   stream_.expires_after(state_.options.write_timeout);
   bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
