@@ -46,12 +46,13 @@ TEST(RecordTest, ExactEncodingWithAnEventId) {
   std::string out;
   AppendRecord({1, 2, "a\tb", "0f8fad5b-d9cb-469f-a165-70867728950e"}, "t", 3, &out);
   EXPECT_EQ(out, Checksummed("3\tt\t1\t2\ta\\tb\t0f8fad5b-d9cb-469f-a165-70867728950e") + "\n");
+  const std::string line = WithoutLf(out);  // the record's fields point into it
   Record record;
-  ASSERT_EQ(DecodeRecord(WithoutLf(out), &record), "");
+  ASSERT_EQ(DecodeRecord(line, &record), "");
   EXPECT_EQ(record.escaped_name, "a\\tb");
   EXPECT_EQ(record.event_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
   EXPECT_EQ(RecordTable(out), "t");
-  EXPECT_EQ(RecordRecvTime(WithoutLf(out)), 3);
+  EXPECT_EQ(RecordRecvTime(line), 3);
 }
 
 // Format 1, as its writers left it on disk (literal bytes): still a record.
