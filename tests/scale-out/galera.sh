@@ -8,7 +8,9 @@
 # Environment: EVENTS (per spool, default 200000), SEGMENT_BYTES (default 262144),
 #   RESTART=0 to leave the killed node down, KEEP=1 to keep the temp dir,
 #   DRAIN_TIMEOUT seconds (default 600), DB_PARAMS appended to the flushers' DSN
-#   (e.g. '?bulk=load').
+#   (e.g. '?bulk=load'), IDS=1 for events with an event_id, each sent again 0-3
+#   times to the other hosts' spools as a client retrying elsewhere would (flush
+#   runs with --dedupe logs; each id must be in the table once).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,6 +22,7 @@ stat_bin=$build/tools/logroute-stat/logroute-stat
 events=${EVENTS:-200000}
 segment_bytes=${SEGMENT_BYTES:-262144}
 restart=${RESTART:-1}
+ids=${IDS:-0}
 drain_timeout=${DRAIN_TIMEOUT:-600}
 galera_lib=/usr/lib/galera/libgalera_smm.so
 db=events
@@ -220,12 +223,38 @@ for i in range(1, n + 1):
 " "$1" "$events"
 }
 
+# IDS=1: what spool $1 receives: its own events, each with an event_id, and the
+# retries other hosts' clients sent to it. Event i of spool s is sent again
+# (s * 7 + i * 13) % 4 times, to the spools after s in turn (so also to s itself
+# after two). With $2 = count, prints the number of lines instead.
+gen_ids() {
+  python3 -c "
+import sys
+target, n, count = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == 'count'
+out = sys.stdout
+lines = 0
+for i in range(1, n + 1):
+    for s in (1, 2, 3):
+        retries = (s * 7 + i * 13) % 4
+        copies = [s] + [(s + k - 1) % 3 + 1 for k in range(1, retries + 1)]
+        for _ in range(copies.count(target)):
+            lines += 1
+            if not count:
+                out.write('{\"unix_ts\":%d,\"user_id\":%d,\"event_name\":\"login\",\"event_id\":\"s%d-%d\"}\n'
+                          % (1700000000 + i, s * 1000000000 + i, s, i))
+if count:
+    print(lines)
+" "$1" "$events" "${2:-events}"
+}
+dedupe_args=()
+[[ $ids == 1 ]] && dedupe_args=(--dedupe logs)
+
 # shellcheck disable=SC2317 # the TERM trap's body
 flusher() { # name spool first_node: one-shot flushes; on failure move to the next node
   local name=$1 spool=$2 node=$3 child rc
   trap '[[ -n ${child:-} ]] && kill -TERM "$child" 2>/dev/null; exit 0' TERM
   while [[ ! -e $work/stop ]]; do
-    MYSQL_PWD=$pw "$flush_bin" --spool "$spool" --progress never --chunk-rows 5000 \
+    MYSQL_PWD=$pw "$flush_bin" --spool "$spool" --progress never --chunk-rows 5000 "${dedupe_args[@]}" \
       --db "mysql://logroute@127.0.0.1:${client_port[$node]}/$db${DB_PARAMS:-}" >>"$work/log/$name.log" 2>&1 &
     child=$!
     rc=0
@@ -241,7 +270,7 @@ flusher() { # name spool first_node: one-shot flushes; on failure move to the ne
 }
 
 for s in 1 2 3; do
-  gen "$s" | "$recv_bin" --stdin --spool "$work/spool$s" --segment-bytes "$segment_bytes" \
+  if [[ $ids == 1 ]]; then gen_ids "$s"; else gen "$s"; fi | "$recv_bin" --stdin --spool "$work/spool$s" --segment-bytes "$segment_bytes" \
     --shards 4 2>"$work/log/recv$s.log" &
   bg_pids+=($!)
   recv_pids[s]=$!
@@ -306,11 +335,13 @@ log "spools empty after $((SECONDS - t0)) s"
 # --- verdict -----------------------------------------------------------------------------------
 fail=0
 expected_sum=0
-for s in 1 2 3; do # ids s*1e9 + 1..accepted (recv accepts all or the check below fails)
+for s in 1 2 3; do # user_ids s*1e9 + 1..EVENTS (recv accepts all or the check below fails)
   a=${accepted[$s]}
-  expected_sum=$((expected_sum + s * 1000000000 * a + a * (a + 1) / 2))
-  if ((a != events)); then
-    log "FAIL: recv $s accepted $a of $events"
+  expected_sum=$((expected_sum + s * 1000000000 * events + events * (events + 1) / 2))
+  sent=$events
+  [[ $ids == 1 ]] && sent=$(gen_ids "$s" count)
+  if ((a != sent)); then
+    log "FAIL: recv $s accepted $a of $sent"
     fail=1
   fi
   rejects=$("$stat_bin" --spool "$work/spool$s" --json |
@@ -329,17 +360,22 @@ for s in 1 2 3; do # per spool, on node 1: where a difference is
 done
 check_nodes=(1 3)
 [[ $restart == 1 ]] && check_nodes=(1 2 3)
-echo "expected (recv accepted): rows=$accepted_total distinct_user_ids=$accepted_total sum_user_id=$expected_sum"
+# Every line recv accepted is counted by the ledger; with IDS=1 the rows are
+# the distinct events, each once, and the rest were deduplicated.
+unique=$total
+echo "expected: rows=$unique distinct_user_ids=$unique sum_user_id=$expected_sum" \
+  "ledger_rows=$accepted_total (lines recv accepted)"
 for n in "${check_nodes[@]}"; do
-  read -r count distinct sum < <(sql "$n" "SELECT COUNT(*), COUNT(DISTINCT user_id), SUM(user_id) FROM $db.logs")
+  read -r count distinct sum distinct_ids < <(sql "$n" "SELECT COUNT(*), COUNT(DISTINCT user_id),
+      SUM(user_id), COUNT(DISTINCT $([[ $ids == 1 ]] && echo event_id || echo user_id)) FROM $db.logs")
   read -r ledger_rows ledger_sum dup_keys < <(sql "$n" "SELECT COUNT(*), SUM(row_count),
       (SELECT COUNT(*) FROM (SELECT 1 FROM $db.logroute_ledger GROUP BY spool_id, shard, seq
                              HAVING COUNT(*) > 1) d) FROM $db.logroute_ledger")
-  echo "node $n: rows=$count distinct_user_ids=$distinct sum_user_id=$sum" \
+  echo "node $n: rows=$count distinct_user_ids=$distinct distinct_ids=$distinct_ids sum_user_id=$sum" \
     "ledger_segments=$ledger_rows ledger_rows=$ledger_sum duplicate_keys=$dup_keys"
   echo "node $n: $(sql "$n" "SHOW STATUS WHERE Variable_name IN
       ('wsrep_local_cert_failures', 'wsrep_local_bf_aborts')" | tr '\t\n' '= ')"
-  if [[ $count != "$accepted_total" || $distinct != "$accepted_total" ||
+  if [[ $count != "$unique" || $distinct != "$unique" || $distinct_ids != "$unique" ||
     $sum != "$expected_sum" || $ledger_sum != "$accepted_total" || $dup_keys != 0 ]]; then
     fail=1
   fi
@@ -371,9 +407,10 @@ echo "flush errors by MySQL code (count code): ${errors:-none}"
 for code in $(cat "$work"/log/flush*.log | grep -o '(error [0-9]*)' | tr -dc '0-9\n' | sort -u); do
   echo "  e.g. $(cat "$work"/log/flush*.log | grep -m1 "(error $code)" | cut -c1-240)"
 done
-echo "flush pass summaries: $(cat "$work"/log/flush*.log | grep -o 'rows=[0-9]* rejected=[0-9]* already_committed=[0-9]* skipped_locked=[0-9]*' |
-  tr '=' ' ' | awk '{r += $2; j += $4; a += $6; l += $8; n++}
-    END {printf "passes=%d rows=%d rejected=%d already_committed=%d skipped_locked=%d", n, r, j, a, l}')"
+echo "flush pass summaries: $(cat "$work"/log/flush*.log | grep -o 'rows=[0-9]* rejected=[0-9]*' |
+  tr '=' ' ' | awk '{r += $2; j += $4; n++} END {printf "passes=%d rows=%d rejected=%d", n, r, j}')" \
+  "$(cat "$work"/log/flush*.log | grep -o '\(deduplicated\|already_committed\|skipped_locked\)=[0-9]*' |
+    awk -F= '{sum[$1] += $2} END {for (k in sum) printf "%s=%d ", k, sum[k]}')"
 bad_exits=$(cat "$work"/log/flush*.rc | awk '$1 != 0 && $1 != 75' | wc -l)
 if ((bad_exits > 0)); then
   echo "note: $bad_exits flush runs exited neither 0 nor 75:"
@@ -382,7 +419,8 @@ fi
 
 echo "run time: $((SECONDS - t0)) s (node $victim killed at $killed_at/$total rows)"
 if ((fail == 0)); then
-  echo "PASS: $accepted_total events from 3 spools, 6 flushers, 3 Galera nodes, one killed: exactly once"
+  echo "PASS: $unique events ($accepted_total sent) from 3 spools, 6 flushers, 3 Galera nodes," \
+    "one killed: exactly once"
   exit 0
 fi
 echo "FAIL: see the numbers above"
