@@ -25,7 +25,14 @@ for i in range(int(sys.argv[1])):
 print('{"unix_ts": "yesterday", "user_id": 1, "event_name": "login"}')
 print('{"unix_ts": 1, "user_id": 1, "event_name": "signup"}')
 PY
-"$bin/logroute-recv/logroute-recv" --stdin --spool demo/spool < demo/events.ndjson
+# The two bad lines are reported and the good ones kept; the exit status says
+# that some were rejected (65, logroute-recv(1)).
+status=0
+"$bin/logroute-recv/logroute-recv" --stdin --spool demo/spool < demo/events.ndjson || status=$?
+if ((status != 65)); then
+  echo "demo.sh: logroute-recv exited $status, not 65 for the two bad lines" >&2
+  exit 1
+fi
 
 echo "== logroute-stat --spool demo/spool"
 "$bin/logroute-stat/logroute-stat" --spool demo/spool
