@@ -13,20 +13,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: dedupe_bench.sh BUILD_DIR [EVENTS]}" && pwd)
 events=${2:-1000000}
-recv=$build/tools/logroute-recv/logroute-recv
-flush=$build/tools/logroute-flush/logroute-flush
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/logroute-dedupe-bench.XXXXXX")
-env_file=$work/mariadb.env
-cleanup() { "$here/../tests/support/mariadb.sh" stop "$env_file" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-"$here/../tests/support/mariadb.sh" start "$env_file" >/dev/null
-# shellcheck disable=SC1090
-source "$env_file"
-export MYSQL_PWD=$MARIADB_PASSWORD
-sql() { mariadb --no-defaults --socket="$MARIADB_SOCKET" -u"$MARIADB_USER" --local-infile=1 "$@"; }
-now() { date +%s.%N; }
-rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f}')" "$@"; }
+bench_name="dedupe-bench"
+# shellcheck source=bench/mariadb_bench_lib.sh
+source "$here/mariadb_bench_lib.sh"
 ratio() { python3 -c "import sys; a, b = map(float, sys.argv[1:]); print(f'{b / a:.2f}')" "$@"; }
 mysql_dsn="mysql://$MARIADB_USER@localhost/bench?socket=$MARIADB_SOCKET"
 original="CREATE TABLE logs (id BIGINT AUTO_INCREMENT PRIMARY KEY, unix_ts BIGINT NOT NULL,

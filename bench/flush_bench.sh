@@ -13,20 +13,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:?usage: flush_bench.sh BUILD_DIR [EVENTS...]}" && pwd)
 shift
 sizes=("${@:-1000000}")
-recv=$build/tools/logroute-recv/logroute-recv
-flush=$build/tools/logroute-flush/logroute-flush
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/logroute-flush-bench.XXXXXX")
-env_file=$work/mariadb.env
-cleanup() { "$here/../tests/support/mariadb.sh" stop "$env_file" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-"$here/../tests/support/mariadb.sh" start "$env_file" >/dev/null
-# shellcheck disable=SC1090
-source "$env_file"
-export MYSQL_PWD=$MARIADB_PASSWORD
-sql() { mariadb --no-defaults --socket="$MARIADB_SOCKET" -u"$MARIADB_USER" --local-infile=1 "$@"; }
-now() { date +%s.%N; }
-rate() { python3 -c "import sys; print(f'{int(sys.argv[1]) / (float(sys.argv[3]) - float(sys.argv[2])):.0f}')" "$@"; }
+bench_name="flush-bench"
+# shellcheck source=bench/mariadb_bench_lib.sh
+source "$here/mariadb_bench_lib.sh"
 
 printf '%-10s %16s %18s %6s %19s\n' events ceiling_rows/s flush_mysql_rows/s ratio flush_sqlite_rows/s
 for events in "${sizes[@]}"; do
