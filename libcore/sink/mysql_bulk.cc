@@ -77,10 +77,10 @@ MysqlBulkWriter::~MysqlBulkWriter() {
 }
 
 Status MysqlBulkWriter::Insert(std::string_view table, std::span<const Row> rows,
-                               std::string_view event_id_key) {
+                               const TableKeys& keys) {
   deduplicated_ = 0;
   if (rows.empty()) return Status::Ok();
-  event_id_key_ = event_id_key;
+  keys_ = &keys;
   if (path_ == BulkPath::kArray) {
     if (ServerHasBulkProtocol(mysql_)) {
       return InRuns(table, rows, &ArrayRowBytes,
@@ -135,7 +135,7 @@ Status MysqlBulkWriter::InRuns(std::string_view table, std::span<const Row> rows
 }
 
 std::string MysqlBulkWriter::InsertHead(std::string_view table) const {
-  return event_id_key_.empty()
+  return keys_->event_id.empty()
              ? "INSERT INTO `" + std::string(table) + "` (unix_ts, user_id, event_name)"
              : "INSERT IGNORE INTO `" + std::string(table) +
                    "` (unix_ts, user_id, event_name, event_id)";
@@ -147,7 +147,7 @@ Result<MYSQL_STMT*> MysqlBulkWriter::StatementFor(std::string_view table) {
   MYSQL_STMT* statement = mysql_stmt_init(mysql_);
   if (statement == nullptr) return Status::Internal("mysql_stmt_init failed (out of memory)");
   const std::string sql =
-      head + (event_id_key_.empty() ? " VALUES (?, ?, ?)" : " VALUES (?, ?, ?, ?)");
+      head + (keys_->event_id.empty() ? " VALUES (?, ?, ?)" : " VALUES (?, ?, ?, ?)");
   if (mysql_stmt_prepare(statement, sql.data(), sql.size()) != 0) {
     Status status = MysqlStatus(context_, "cannot prepare the insert into " + std::string(table),
                                 mysql_stmt_errno(statement), mysql_stmt_error(statement));
@@ -180,7 +180,7 @@ Status MysqlBulkWriter::InsertArray(std::string_view table, std::span<const Row>
     next += length;
   }
 
-  const bool with_ids = !event_id_key_.empty();
+  const bool with_ids = !keys_->event_id.empty();
   if (with_ids) {
     // Ids need no unescaping: pointers straight into the rows' records.
     id_pointers_.clear();
@@ -209,8 +209,8 @@ Status MysqlBulkWriter::InsertArray(std::string_view table, std::span<const Row>
   auto count = static_cast<unsigned int>(rows.size());
   if (mysql_stmt_attr_set(statement, STMT_ATTR_ARRAY_SIZE, &count) != 0 ||
       mysql_stmt_bind_param(statement, bind) != 0 || mysql_stmt_execute(statement) != 0) {
-    return MysqlStatus(context_, "cannot insert into " + std::string(table),
-                       mysql_stmt_errno(statement), mysql_stmt_error(statement));
+    return StatementError("cannot insert into " + std::string(table), mysql_stmt_errno(statement),
+                          mysql_stmt_error(statement));
   }
   return CheckStored(table, rows.size(), mysql_stmt_affected_rows(statement));
 }
@@ -223,14 +223,14 @@ Status MysqlBulkWriter::LoadData(std::string_view table, std::span<const Row> ro
     AppendInt(row.user_id, &buffer_);
     buffer_.push_back('\t');
     buffer_.append(row.escaped_name);  // the spool's escapes are LOAD DATA's
-    if (!event_id_key_.empty()) {
+    if (!keys_->event_id.empty()) {
       buffer_.push_back('\t');
       buffer_.append(row.event_id.empty() ? std::string_view("\\N") : row.event_id);
     }
     buffer_.push_back('\n');
   }
   infile_.data = buffer_;
-  const bool with_ids = !event_id_key_.empty();
+  const bool with_ids = !keys_->event_id.empty();
   LOGROUTE_RETURN_IF_ERROR(
       Query("LOAD DATA LOCAL INFILE 'logroute-segment' " + std::string(with_ids ? "IGNORE " : "") +
                 "INTO TABLE `" + std::string(table) +
@@ -242,7 +242,7 @@ Status MysqlBulkWriter::LoadData(std::string_view table, std::span<const Row> ro
 }
 
 Status MysqlBulkWriter::InsertValues(std::string_view table, std::span<const Row> rows) {
-  const bool with_ids = !event_id_key_.empty();
+  const bool with_ids = !keys_->event_id.empty();
   buffer_ = InsertHead(table) + " VALUES ";
   for (size_t i = 0; i < rows.size(); ++i) {
     if (i > 0) buffer_.push_back(',');
@@ -276,7 +276,7 @@ Status MysqlBulkWriter::InsertValues(std::string_view table, std::span<const Row
 
 Status MysqlBulkWriter::CheckStored(std::string_view table, uint64_t sent, uint64_t stored) {
   const unsigned warnings = mysql_warning_count(mysql_);
-  if (event_id_key_.empty() && path_ != BulkPath::kLoad) {
+  if (keys_->event_id.empty() && path_ != BulkPath::kLoad) {
     // Strict mode without IGNORE: a refused value fails the statement itself.
     if (stored == sent) return Status::Ok();
     return Status::DataError(context_ + ": the server stored " + std::to_string(stored) + " of " +
@@ -284,55 +284,66 @@ Status MysqlBulkWriter::CheckStored(std::string_view table, uint64_t sent, uint6
   }
   if (stored == sent && warnings == 0) return Status::Ok();
   const bool only_duplicates_possible =
-      !event_id_key_.empty() && stored < sent && warnings == sent - stored;
-  const std::string refusal =
-      FirstWarning(only_duplicates_possible ? event_id_key_ : std::string_view(), warnings);
-  if (refusal.empty()) {
+      !keys_->event_id.empty() && stored < sent && warnings == sent - stored;
+  const std::string_view duplicates_of =
+      only_duplicates_possible ? std::string_view(keys_->event_id) : std::string_view();
+  const Warning warning = FirstWarning(duplicates_of, warnings);
+  if (warning.code == 0 && warning.message.empty()) {
     deduplicated_ += sent - stored;
     return Status::Ok();
   }
+  Status status = StatementError("the server refused rows of " + std::string(table), warning.code,
+                                 warning.message.c_str());
+  if (status.code() != Code::kDataError) return status;
+  const std::string code = warning.code != 0 ? " (" + std::to_string(warning.code) + ")" : "";
   return Status::DataError(context_ + ": the server refused rows of " + std::string(table) + ": " +
-                           refusal);
+                           warning.message + code);
 }
 
 Status MysqlBulkWriter::Query(const std::string& sql, std::string_view what) {
   if (mysql_real_query(mysql_, sql.data(), sql.size()) == 0) return Status::Ok();
-  return MysqlStatus(context_, what, mysql_errno(mysql_), mysql_error(mysql_));
+  return StatementError(what, mysql_errno(mysql_), mysql_error(mysql_));
 }
 
-namespace {
-
-// Warning 1062 for the key named `key`: "Duplicate entry 'x' for key 'k'"
-// (MariaDB), or "... for key 't.k'" (MySQL 8).
-bool IsDuplicateOf(MYSQL_ROW row, std::string_view key) {
-  if (row[1] == nullptr || std::string_view(row[1]) != "1062" || row[2] == nullptr) return false;
-  const std::string_view message = row[2];
-  const std::string quoted = "'" + std::string(key) + "'";
-  const std::string qualified = "." + std::string(key) + "'";
-  return message.ends_with(" for key " + quoted) || message.ends_with(qualified);
+Status MysqlBulkWriter::StatementError(std::string_view what, unsigned error,
+                                       const char* message) const {
+  Status status = MysqlStatus(context_, what, error, message);
+  if (error != ER_DUP_ENTRY || message == nullptr || keys_ == nullptr) return status;
+  for (const std::string& key : keys_->generated) {
+    if (IsDuplicateOfKey(message, key)) {
+      return Status::TempFail(status.message() +
+                              "; the server generated a value it already holds (AUTO_INCREMENT"
+                              " after a cluster change?): retrying");
+    }
+  }
+  return status;
 }
 
-}  // namespace
-
-std::string MysqlBulkWriter::FirstWarning(std::string_view duplicates_of, unsigned raised) {
-  if (mysql_query(mysql_, "SHOW WARNINGS") != 0) return "(warnings unreadable)";
+MysqlBulkWriter::Warning MysqlBulkWriter::FirstWarning(std::string_view duplicates_of,
+                                                       unsigned raised) {
+  if (mysql_query(mysql_, "SHOW WARNINGS") != 0) return {0, "(warnings unreadable)"};
   MYSQL_RES* result = mysql_store_result(mysql_);
-  if (result == nullptr) return "(warnings unreadable)";
-  std::string text;
+  if (result == nullptr) return {0, "(warnings unreadable)"};
+  Warning first;
   uint64_t listed = 0;
   while (MYSQL_ROW row = mysql_fetch_row(result)) {
     ++listed;
-    if (!duplicates_of.empty() && IsDuplicateOf(row, duplicates_of)) continue;
-    text = std::string(row[2] != nullptr ? row[2] : "") + " (" +
-           (row[1] != nullptr ? row[1] : "?") + ")";
+    const std::string_view message = row[2] != nullptr ? row[2] : "";
+    const unsigned code =
+        row[1] != nullptr ? static_cast<unsigned>(std::strtoul(row[1], nullptr, 10)) : 0;
+    if (!duplicates_of.empty() && code == ER_DUP_ENTRY &&
+        IsDuplicateOfKey(message, duplicates_of)) {
+      continue;
+    }
+    first = {code, std::string(message)};
     break;
   }
   mysql_free_result(result);
-  if (text.empty() && (duplicates_of.empty() || listed < raised)) {
+  if (first.code == 0 && first.message.empty() && (duplicates_of.empty() || listed < raised)) {
     // No warning says why, or more were raised than listed (max_error_count).
-    text = "the row count differs from what was sent";
+    first.message = "the row count differs from what was sent";
   }
-  return text;
+  return first;
 }
 
 }  // namespace logroute::sink

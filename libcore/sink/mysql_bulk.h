@@ -14,10 +14,14 @@
 //
 // A table with a unique key on event_id alone (EnsureTable names it) gets its
 // rows with their ids, under IGNORE: a duplicate id is skipped with warning
-// 1062 naming that key. IGNORE would also turn refused values into warnings
-// and store them truncated, so a statement whose warnings are anything but
-// one such 1062 per row left out fails with DataError, as without IGNORE:
-// the caller rolls it back to its savepoint and bisects, as ever.
+// 1062 naming that key. A duplicate on a key of values the server generates
+// (AUTO_INCREMENT, which flush never sends) is no row's fault: Galera hands
+// out colliding ids for a while after a node rejoins. It fails the Insert with
+// TempFail, so the segment is retried, never a row rejected; so does a
+// warning whose code is the server's state (a deadlock under IGNORE). IGNORE would also turn
+// refused values into warnings and store them truncated, so a statement whose warnings are anything
+// but one such 1062 per row left out fails with DataError, as without IGNORE: the caller rolls it
+// back to its savepoint and bisects, as ever.
 //
 // Statements are cut to fit the server's max_allowed_packet (the statement
 // limit): a chunk goes in as several executes when its rows need it. A row no
@@ -43,6 +47,12 @@ namespace logroute::sink {
 
 enum class BulkPath { kArray, kLoad, kInsert };
 
+// What an Insert() must know of the table's unique keys (EnsureTable reads them).
+struct TableKeys {
+  std::string event_id;  // the unique key on event_id alone, or "" (ids are not stored)
+  std::vector<std::string> generated;  // unique keys of AUTO_INCREMENT columns only
+};
+
 class MysqlBulkWriter {
  public:
   // `context` prefixes error messages (the DSN); `first` is the path to try first.
@@ -51,9 +61,7 @@ class MysqlBulkWriter {
   MysqlBulkWriter(const MysqlBulkWriter&) = delete;
   MysqlBulkWriter& operator=(const MysqlBulkWriter&) = delete;
 
-  // `event_id_key`: the table's unique key on event_id, or "" (ids are not stored).
-  Status Insert(std::string_view table, std::span<const Row> rows,
-                std::string_view event_id_key = {});
+  Status Insert(std::string_view table, std::span<const Row> rows, const TableKeys& keys);
   // Rows of the last successful Insert() skipped as duplicates of an event_id.
   uint64_t last_deduplicated() const { return deduplicated_; }
   BulkPath path() const { return path_; }
@@ -81,20 +89,28 @@ class MysqlBulkWriter {
   std::string InsertHead(std::string_view table) const;
   // After a statement that sent `sent` rows and stored `stored`: OK when
   // every row went in, or, under IGNORE, when every warning is a duplicate
-  // of the event_id key, one per row left out (counted); else DataError.
+  // of the event_id key, one per row left out (counted); else the first
+  // other warning's Status (see StatementError).
   Status CheckStored(std::string_view table, uint64_t sent, uint64_t stored);
   Status Query(const std::string& sql, std::string_view what);
+  // A statement's error (or warning) as a Status: a duplicate on a generated
+  // key, TempFail; else as MysqlStatus classifies it.
+  Status StatementError(std::string_view what, unsigned error, const char* message) const;
   // The first warning of the last statement that is not a duplicate of the
-  // key `duplicates_of` (any, when empty), as "message (code)"; "" when every
-  // one of the `raised` warnings is such a duplicate.
-  std::string FirstWarning(std::string_view duplicates_of, unsigned raised);
+  // key `duplicates_of` (any, when empty): its code and message; code 0 when
+  // every one of the `raised` warnings is such a duplicate.
+  struct Warning {
+    unsigned code = 0;
+    std::string message;
+  };
+  Warning FirstWarning(std::string_view duplicates_of, unsigned raised);
 
   MYSQL* mysql_;
   std::string context_;
   BulkPath path_;
   size_t statement_limit_ = size_t{16} << 20;  // MariaDB's default max_allowed_packet
   std::map<std::string, MYSQL_STMT*, std::less<>> statements_;  // by InsertHead()
-  std::string event_id_key_;                                    // of the current Insert()
+  const TableKeys* keys_ = nullptr;                             // of the current Insert()
   uint64_t deduplicated_ = 0;
   InfileSource infile_;
   std::string buffer_;  // TSV or SQL text, or the unescaped names of an array

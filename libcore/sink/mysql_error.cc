@@ -64,6 +64,13 @@ bool IsPacketError(unsigned error) {
          error == CR_SERVER_GONE_ERROR || error == CR_SERVER_LOST;
 }
 
+bool IsDuplicateOfKey(std::string_view message, std::string_view key) {
+  const std::string quoted = " for key '" + std::string(key) + "'";
+  const std::string qualified = "." + std::string(key) + "'";
+  return message.starts_with("Duplicate entry ") &&
+         (message.ends_with(quoted) || message.ends_with(qualified));
+}
+
 Status MysqlStatus(std::string_view context, std::string_view what, unsigned error,
                    const char* message) {
   const std::string_view text = message != nullptr ? message : "";

@@ -22,6 +22,10 @@ Code ClassifyMysqlError(unsigned error, std::string_view message);
 // (or that look the same from here: the server went away while we sent).
 bool IsPacketError(unsigned error);
 
+// True when `message` is a duplicate-entry error (1062) for the key named
+// `key`: "... for key 'k'" (MariaDB) or "... for key 't.k'" (MySQL 8).
+bool IsDuplicateOfKey(std::string_view message, std::string_view key);
+
 // "<context>: <what>: <server message> (error N)", classified.
 Status MysqlStatus(std::string_view context, std::string_view what, unsigned error,
                    const char* message);

@@ -150,8 +150,8 @@ class MysqlSink final : public Sink {
       return Status::Usage(dsn_.text + ": table " + name + " has column " + unfillable +
                            " NOT NULL without a default; no row could be inserted");
     }
-    LOGROUTE_ASSIGN_OR_RETURN(std::string index, EventIdIndex(name));
-    ensured_.emplace(name, std::move(index));
+    LOGROUTE_ASSIGN_OR_RETURN(TableKeys keys, KeysOf(name));
+    ensured_.emplace(name, std::move(keys));
     return Status::Ok();
   }
 
@@ -200,7 +200,14 @@ class MysqlSink final : public Sink {
   uint64_t last_deduplicated() const override { return bulk_->last_deduplicated(); }
 
   Status Savepoint() override { return Query("SAVEPOINT logroute_batch"); }
-  Status RollbackToSavepoint() override { return Query("ROLLBACK TO SAVEPOINT logroute_batch"); }
+  Status RollbackToSavepoint() override {
+    Status status = Query("ROLLBACK TO SAVEPOINT logroute_batch");
+    if (status.ok() || mysql_errno(mysql_) != ER_SP_DOES_NOT_EXIST) return status;
+    // The server rolled the whole transaction back under the statement (a
+    // deadlock or a Galera brute-force abort it reported as something else):
+    // nothing of the segment is left, so it is retried, never blamed on rows.
+    return Status::TempFail(status.message() + ": the server ended the transaction; retrying");
+  }
 
   Result<LedgerClaim> Commit(const SegmentKey& key, const LedgerEntry& entry) override {
     LOGROUTE_RETURN_IF_ERROR(Query(
@@ -308,23 +315,27 @@ class MysqlSink final : public Sink {
     return Status::Ok();
   }
 
-  // The name of a unique key of `table` on event_id alone, or "" when none.
-  Result<std::string> EventIdIndex(const std::string& table) {
+  // The unique keys of `table` flush must know of (see TableKeys).
+  Result<TableKeys> KeysOf(const std::string& table) {
     LOGROUTE_RETURN_IF_ERROR(
-        Query("SELECT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA ="
-              " DATABASE() AND TABLE_NAME = '" +
-              table +
-              "' AND NON_UNIQUE = 0 GROUP BY INDEX_NAME"
-              " HAVING COUNT(*) = 1 AND MAX(COLUMN_NAME) = 'event_id' AND MAX(SUB_PART) IS NULL"));
+        Query("SELECT s.INDEX_NAME, COUNT(*) = 1 AND MAX(s.COLUMN_NAME) = 'event_id' AND"
+              " MAX(s.SUB_PART) IS NULL, SUM(c.EXTRA NOT LIKE '%auto_increment%') = 0"
+              " FROM information_schema.STATISTICS s JOIN information_schema.COLUMNS c"
+              " ON c.TABLE_SCHEMA = s.TABLE_SCHEMA AND c.TABLE_NAME = s.TABLE_NAME"
+              " AND c.COLUMN_NAME = s.COLUMN_NAME WHERE s.TABLE_SCHEMA = DATABASE()"
+              " AND s.TABLE_NAME = '" +
+              table + "' AND s.NON_UNIQUE = 0 GROUP BY s.INDEX_NAME ORDER BY s.INDEX_NAME"));
     MYSQL_RES* result = mysql_store_result(mysql_);
     if (result == nullptr) return Error("cannot read the keys of " + table);
-    std::string index;
-    if (MYSQL_ROW row = mysql_fetch_row(result); row != nullptr && row[0] != nullptr) {
-      index = row[0];
+    TableKeys keys;
+    while (MYSQL_ROW row = mysql_fetch_row(result)) {
+      if (row[0] == nullptr) continue;
+      if (row[1] != nullptr && row[1][0] == '1' && keys.event_id.empty()) keys.event_id = row[0];
+      if (row[2] != nullptr && row[2][0] == '1') keys.generated.emplace_back(row[0]);
     }
     mysql_free_result(result);
     EndReadOnlyTransaction();
-    return index;
+    return keys;
   }
 
   Result<bool> TableExists(std::string_view table) {
@@ -360,9 +371,8 @@ class MysqlSink final : public Sink {
   size_t statement_limit_ = 0;               // 0: the server's
   size_t server_packet_ = size_t{16} << 20;  // its max_allowed_packet, read at connect
   std::unique_ptr<MysqlBulkWriter> bulk_;
-  // Ensured tables, each with the name of its unique key on event_id alone
-  // (empty when it has none: ids are then not stored).
-  std::map<std::string, std::string, std::less<>> ensured_;
+  // Ensured tables, each with its keys (no event_id key: ids are not stored).
+  std::map<std::string, TableKeys, std::less<>> ensured_;
   bool in_transaction_ = false;
 };
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "libcore/spool/spool.h"
@@ -214,6 +215,87 @@ TEST_P(FlushDedupeTest, AFormatOneBacklogIsFlushed) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("rows=2 rejected=0"));
   EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "4");
+}
+
+// What the server's state does to an insert is no row's fault: the segment
+// is retried, never a row rejected, whether the table dedupes (IGNORE turns
+// errors into warnings) or not. A trigger stands in for the cluster: it acts
+// on the first insert only, counted by a sequence, which no rollback undoes
+// and which (unlike a table) adds nothing to the statement's affected rows.
+class FlushServerStateTest : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
+ protected:
+  void SetUp() override {
+    db_ = MakeTargetDb(std::get<0>(GetParam()), dir_.path());
+    spool_ = dir_.Path("spool");
+  }
+
+  // Creates logs (with a unique event_id when deduping) holding row id 1,
+  // and a trigger that runs `action` on the first insert.
+  void CreateTableActingOnce(const std::string& action) const {
+    ASSERT_EQ(db_->TryExec("CREATE TABLE logs (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+                           " unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL,"
+                           " event_name VARCHAR(255) NOT NULL" +
+                           std::string(dedupe() ? ", event_id VARCHAR(64) NULL UNIQUE" : "") + ")"),
+              "");
+    ASSERT_EQ(db_->TryExec("INSERT INTO logs (unix_ts, user_id, event_name) VALUES (1, 0, 'seed')"),
+              "");
+    ASSERT_EQ(db_->TryExec("CREATE SEQUENCE inserts NOCACHE"), "");
+    ASSERT_EQ(db_->TryExec("CREATE TRIGGER act BEFORE INSERT ON logs FOR EACH ROW"
+                           " IF NEXTVAL(inserts) = 1 THEN " +
+                           action + "; END IF"),
+              "");
+  }
+
+  // One event flushed: stored once, nothing rejected, the trigger acted.
+  void ExpectTheEventStoredOnce() const {
+    EXPECT_EQ(RecvNdjson(spool_, Events(1, 1, dedupe())), 1u);
+    RunResult r = Flush(spool_, db_->Dsn(), {}, db_->Env());
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_THAT(r.err, HasSubstr("rows=1 rejected=0"));
+    EXPECT_NE(db_->Scalar("SELECT next_not_cached_value FROM inserts"), "1");
+    EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs WHERE user_id = 1"), "1");
+    for (const std::string& file : ListDir(spool_ + "/rejects")) {
+      ADD_FAILURE() << "rejected: " << ReadFileOrDie(spool_ + "/rejects/" + file);
+    }
+  }
+
+  bool dedupe() const { return std::get<1>(GetParam()); }
+
+  TempDir dir_;
+  std::unique_ptr<TargetDb> db_;
+  std::string spool_;
+};
+
+INSTANTIATE_TEST_SUITE_P(MariaDbPaths, FlushServerStateTest,
+                         ::testing::Combine(::testing::Values("mariadb", "mariadb_load",
+                                                              "mariadb_insert"),
+                                            ::testing::Bool()));
+
+// An AUTO_INCREMENT value that collides with a row already there: Galera
+// hands out such ids for a while after a node rejoins the cluster. Flush
+// never sends `id`, so the duplicate on PRIMARY is the server's doing.
+TEST_P(FlushServerStateTest, ACollidingGeneratedIdIsRetried) {
+  CreateTableActingOnce("SET NEW.id = 1");
+  ExpectTheEventStoredOnce();
+}
+
+// A deadlock reported as a warning (as IGNORE may report what aborted the
+// statement) is the server's state too. Not on the array path under IGNORE:
+// there MariaDB's bulk protocol keeps no warning a trigger's SIGNAL raises
+// for SHOW WARNINGS to list, so the warning is unknown and its row bisected.
+class FlushWarningStateTest : public FlushServerStateTest {};
+
+INSTANTIATE_TEST_SUITE_P(MariaDbPaths, FlushWarningStateTest,
+                         ::testing::Values(std::tuple("mariadb", false),
+                                           std::tuple("mariadb_load", false),
+                                           std::tuple("mariadb_load", true),
+                                           std::tuple("mariadb_insert", false),
+                                           std::tuple("mariadb_insert", true)));
+
+TEST_P(FlushWarningStateTest, ADeadlockWarningIsRetried) {
+  CreateTableActingOnce(
+      "SIGNAL SQLSTATE '01000' SET MYSQL_ERRNO = 1213, MESSAGE_TEXT = 'Deadlock found'");
+  ExpectTheEventStoredOnce();
 }
 
 }  // namespace
