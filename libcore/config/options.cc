@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "libcore/base/logging.h"
 #include "libcore/base/version.h"
 #include "libcore/config/config_file.h"
 #include "libcore/config/tool_options.h"
@@ -150,6 +151,12 @@ CommandLine::CommandLine(CLI::App& app, std::string_view tool) : app_(app), tool
                "Check every setting, print each with its source, and exit (0: valid, 64: not)");
 }
 
+void CommandLine::AddLogLevelOption() {
+  app_.add_option("--log-level", log_level_, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  has_log_level_ = true;
+}
+
 std::string CommandLine::ConfigFilePath(const std::vector<std::string>& argv) const {
   std::string path;
   bool found = false;
@@ -268,6 +275,7 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
                  Annotate(e.what()).c_str(), tool_.c_str());
     return static_cast<int>(Code::kUsage);
   }
+  if (has_log_level_) InitLogging(tool_, log_level_);
   return std::nullopt;
 }
 

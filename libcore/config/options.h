@@ -48,10 +48,14 @@ class CommandLine {
   // options afterwards, then call Parse(). `app` must outlive this object.
   CommandLine(CLI::App& app, std::string_view tool);
 
+  // Declares --log-level, at this place of --help, for a tool's own
+  // Parse(): that one then sets up logging at its level (InitLogging).
+  void AddLogLevelOption();
+
   // Parses argv, the environment and the config file into the options'
-  // variables. Returns nullopt when the tool goes on; else the status to exit
-  // with at once: 0 after --help or --version, 64 after an error, which has
-  // been printed on stderr.
+  // variables. Returns nullopt when the tool goes on, logging set up if the
+  // tool declared --log-level; else the status to exit with at once: 0 after
+  // --help or --version, 64 after an error, which has been printed on stderr.
   std::optional<int> Parse(int argc, char** argv);
 
   // Parses again, for a reload: like Parse() but printing nothing, with no
@@ -66,6 +70,9 @@ class CommandLine {
 
   // `status` with where the value of `long_name` came from appended; OK stays OK.
   Status Blame(std::string_view long_name, const Status& status) const;
+
+  // The value of --log-level, after parsing.
+  const std::string& log_level() const { return log_level_; }
 
   // True after --check-config: the tool validates its settings, then calls
   // PrintSettings() instead of doing its work.
@@ -103,6 +110,8 @@ class CommandLine {
   std::string tool_;
   std::string config_path_;
   bool check_config_ = false;
+  bool has_log_level_ = false;
+  std::string log_level_ = "info";
   std::unordered_map<std::string, Origin> origins_;  // by long name, for options that were set
 };
 
