@@ -32,6 +32,9 @@
 namespace logroute::flush {
 namespace {
 
+// When to show the progress line: on a terminal (auto), always, never.
+enum class Progress { kAuto, kAlways, kNever };
+
 struct Options {
   std::string spool_dir;
   std::string db;
@@ -43,7 +46,7 @@ struct Options {
   std::string purge_rejects;
   double interval = 30;
   std::string password_file;
-  std::string progress = "auto";
+  Progress progress = Progress::kAuto;
   size_t chunk_rows = 20000;
   std::string textfile;
 };
@@ -80,9 +83,10 @@ void DeclareOptions(config::CommandLine& cli, CLI::App& app, Options& o) {
       ->check(config::RealRange(0.1, 86400));
   app.add_option("--password-file", o.password_file,
                  "Read the MySQL password from this file (else MYSQL_PWD or the option files)");
-  app.add_option("--progress", o.progress, "Show progress: auto (on a terminal), always, never")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cli.AddEnumOption(
+      "--progress", o.progress,
+      {{"auto", Progress::kAuto}, {"always", Progress::kAlways}, {"never", Progress::kNever}},
+      "Show progress: auto (on a terminal), always, never");
   app.add_option("--chunk-rows", o.chunk_rows, "Rows per insert statement")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1000000}));
@@ -283,7 +287,8 @@ int Run(int argc, char** argv) {
   if (cli.check_config()) return cli.PrintSettings();
   if (Status caught = CatchStopSignals(); !caught.ok()) return ExitWith(caught);
 
-  const bool progress = o.progress == "always" || (o.progress == "auto" && ::isatty(STDERR_FILENO));
+  const bool progress =
+      o.progress == Progress::kAlways || (o.progress == Progress::kAuto && ::isatty(STDERR_FILENO));
   if (o.loop) return Loop(o, progress);
   Status status = !o.purge_rejects.empty() ? PurgeOldRejects(o)
                   : o.new_spool_id         ? NewSpoolId(o)

@@ -30,12 +30,15 @@ namespace {
 
 constexpr const char* kDescription = "Receive JSON events into the logroute spool";
 
+// When an append is acknowledged: after write(2), or after fdatasync(2).
+enum class Fsync { kNever, kAlways };
+
 struct Options {
   std::string spool_dir;
   bool stdin_mode = false;
   std::string listen = http::kDefaultListen;
   int shards = 0;
-  std::string fsync = "never";
+  Fsync fsync = Fsync::kNever;
   chain::ChainConfig chain;
   bool no_default_routes = false;
   bool print_chain = false;
@@ -66,9 +69,8 @@ void DeclareOptions(config::CommandLine& cli, CLI::App& app, Options& o) {
                  "Shards of a new spool; an existing spool keeps its own count")
       ->default_str(std::to_string(spool::kDefaultShards))
       ->check(CLI::Range(1, spool::kMaxShards));
-  app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"never", "always"}));
+  cli.AddEnumOption("--fsync", o.fsync, {{"never", Fsync::kNever}, {"always", Fsync::kAlways}},
+                    "never: acknowledge after write; always: after fdatasync");
   app.add_option("--route", o.chain.routes, "Route events named NAME to TABLE (repeatable)")
       ->type_name("NAME=TABLE")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -102,7 +104,7 @@ int RunStdin(Options o, const chain::Chain& chain) {
   Status status = [&]() -> Status {
     LOGROUTE_ASSIGN_OR_RETURN(
         spool::Spool spool, spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
-    spool::WriterOptions writer_options{.fsync = o.fsync == "always",
+    spool::WriterOptions writer_options{.fsync = o.fsync == Fsync::kAlways,
                                         .segment_bytes = o.segment_bytes};
     LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
     // SIGINT and SIGTERM wake IngestStream from a blocked read.
@@ -198,8 +200,9 @@ Status RunHttp(const Options& o, const config::CommandLine& cli, chain::Chain ch
   chain::LiveChain live(std::move(chain));
   Reloader reloader([args = std::move(args)] { return LoadConfiguration(args); }, live,
                     cli.Settings());
-  const SpoolTarget target{
-      o.spool_dir, o.shards, {.fsync = o.fsync == "always", .segment_bytes = o.segment_bytes}};
+  const SpoolTarget target{o.spool_dir,
+                           o.shards,
+                           {.fsync = o.fsync == Fsync::kAlways, .segment_bytes = o.segment_bytes}};
   return ServeHttp(o.listen, o.http, target, live, [&reloader] { reloader.Request(); });
 }
 
