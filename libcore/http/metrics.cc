@@ -35,13 +35,7 @@ uint64_t Metrics::requests(unsigned status) const {
 
 void Metrics::CountAccepted(std::string_view table, uint64_t events) {
   std::lock_guard<std::mutex> guard(tables_mu_);
-  for (auto& [name, count] : accepted_) {
-    if (name == table) {
-      count += events;
-      return;
-    }
-  }
-  accepted_.emplace_back(std::string(table), events);
+  accepted_[table] += events;
 }
 
 void Metrics::CountUnroutedName(std::string_view event_name) {

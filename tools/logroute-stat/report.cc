@@ -82,13 +82,12 @@ std::string FormatTable(const Report& report) {
   }
   if (!report.tables.empty()) {
     size_t width = 5;
-    for (const TableBacklog& t : report.tables) width = std::max(width, t.table.size());
+    for (const auto& [table, t] : report.tables) width = std::max(width, table.size());
     const int w = static_cast<int>(width);
     AppendRow(&out, "\n%-*s  %13s  %11s  %9s\n", w, "table", "events", "size", "oldest");
-    for (const TableBacklog& t : report.tables) {
-      AppendRow(&out, "%-*s  %13s  %11s  %9s\n", w, t.table.c_str(),
-                WithSeparators(t.events).c_str(), HumanBytes(t.bytes).c_str(),
-                Seconds(AgeOf(backlog, t.oldest_recv_ts)).c_str());
+    for (const auto& [table, t] : report.tables) {
+      AppendRow(&out, "%-*s  %13s  %11s  %9s\n", w, table.c_str(), WithSeparators(t.events).c_str(),
+                HumanBytes(t.bytes).c_str(), Seconds(AgeOf(backlog, t.oldest_recv_ts)).c_str());
     }
   }
   out += "\ntotal: " + Counted(backlog.TotalEvents(), "event", "events") + ", " +
@@ -116,8 +115,8 @@ std::string FormatJson(const Report& report) {
     });
   }
   json tables = json::array();
-  for (const TableBacklog& t : report.tables) {
-    tables.push_back({{"table", t.table},
+  for (const auto& [table, t] : report.tables) {
+    tables.push_back({{"table", table},
                       {"events", t.events},
                       {"bytes", t.bytes},
                       {"oldest_age_seconds", AgeOf(backlog, t.oldest_recv_ts)}});
@@ -182,13 +181,13 @@ std::string FormatPrometheus(const Report& report) {
 
   out.Family("logroute_spool_table_events", "gauge",
              "Events waiting in the spool, by destination table.");
-  for (const TableBacklog& t : report.tables) {
-    out.Sample("logroute_spool_table_events", {{"spool", id}, {"table", t.table}}, t.events);
+  for (const auto& [table, t] : report.tables) {
+    out.Sample("logroute_spool_table_events", {{"spool", id}, {"table", table}}, t.events);
   }
   out.Family("logroute_spool_table_oldest_event_age_seconds", "gauge",
              "Seconds the oldest event waiting for each destination table has waited.");
-  for (const TableBacklog& t : report.tables) {
-    out.Sample("logroute_spool_table_oldest_event_age_seconds", {{"spool", id}, {"table", t.table}},
+  for (const auto& [table, t] : report.tables) {
+    out.Sample("logroute_spool_table_oldest_event_age_seconds", {{"spool", id}, {"table", table}},
                AgeOf(backlog, t.oldest_recv_ts));
   }
 
