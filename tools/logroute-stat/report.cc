@@ -142,6 +142,7 @@ std::string FormatJson(const Report& report) {
 }
 
 std::string FormatPrometheus(const Report& report) {
+  constexpr metrics::MetricType kGauge = metrics::MetricType::kGauge;
   const spool::Backlog& backlog = report.backlog;
   metrics::PrometheusText out;
   const std::string& id = backlog.spool_id;
@@ -150,13 +151,13 @@ std::string FormatPrometheus(const Report& report) {
 
   // One gauge family with a sample per shard: value(s) picks the number.
   auto per_shard = [&](const char* name, const char* help, auto value) {
-    out.Family(name, "gauge", help);
+    out.Family(name, kGauge, help);
     for (size_t i = 0; i < backlog.shards.size(); ++i) {
       out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}}, value(backlog.shards[i]));
     }
   };
   auto per_state = [&](const char* name, const char* help, auto active, auto sealed) {
-    out.Family(name, "gauge", help);
+    out.Family(name, kGauge, help);
     for (size_t i = 0; i < backlog.shards.size(); ++i) {
       const spool::ShardBacklog& s = backlog.shards[i];
       out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}, {"state", "active"}}, active(s));
@@ -179,24 +180,24 @@ std::string FormatPrometheus(const Report& report) {
   per_shard("logroute_spool_locks_held", "Flocks held on the shard and its segments.",
             [](const Shard& s) { return s.locks_held; });
 
-  out.Family("logroute_spool_table_events", "gauge",
+  out.Family("logroute_spool_table_events", kGauge,
              "Events waiting in the spool, by destination table.");
   for (const auto& [table, t] : report.tables) {
     out.Sample("logroute_spool_table_events", {{"spool", id}, {"table", table}}, t.events);
   }
-  out.Family("logroute_spool_table_oldest_event_age_seconds", "gauge",
+  out.Family("logroute_spool_table_oldest_event_age_seconds", kGauge,
              "Seconds the oldest event waiting for each destination table has waited.");
   for (const auto& [table, t] : report.tables) {
     out.Sample("logroute_spool_table_oldest_event_age_seconds", {{"spool", id}, {"table", table}},
                AgeOf(backlog, t.oldest_recv_ts));
   }
 
-  out.Family("logroute_spool_reject_entries", "gauge",
+  out.Family("logroute_spool_reject_entries", kGauge,
              "Entries in rejects/ (kept for an operator).");
   out.Sample("logroute_spool_reject_entries", {{"spool", id}}, backlog.rejects.entries);
-  out.Family("logroute_spool_reject_files", "gauge", "Files in rejects/.");
+  out.Family("logroute_spool_reject_files", kGauge, "Files in rejects/.");
   out.Sample("logroute_spool_reject_files", {{"spool", id}}, backlog.rejects.files);
-  out.Family("logroute_spool_measured_timestamp_seconds", "gauge",
+  out.Family("logroute_spool_measured_timestamp_seconds", kGauge,
              "When this backlog was measured.");
   out.Sample("logroute_spool_measured_timestamp_seconds", {{"spool", id}}, backlog.measured_at);
   return out.Take();
