@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <exception>
 
+#include <spdlog/spdlog.h>
+
 #include "libcore/base/status.h"
 
 namespace logroute {
@@ -16,6 +18,11 @@ int ToolMain(const char* tool, int (*run)(int argc, char** argv), int argc, char
     std::fprintf(stderr, "%s: internal error: unknown exception\n", tool);
   }
   return static_cast<int>(Code::kInternal);
+}
+
+int ExitWith(const Status& status) {
+  if (!status.ok()) spdlog::error("{}", status.message());
+  return status.exit_code();
 }
 
 }  // namespace logroute

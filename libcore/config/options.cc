@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "libcore/base/logging.h"
 #include "libcore/base/version.h"
 #include "libcore/config/config_file.h"
 #include "libcore/config/tool_options.h"
@@ -128,6 +129,22 @@ CLI::Validator RealRange(double min, double max) {
       "FLOAT in " + range.str());
 }
 
+CLI::Validator OneOf(std::vector<std::string> names, CLI::Validator to_value) {
+  std::string set = "{";
+  for (const std::string& name : names) set += (set.size() > 1 ? "," : "") + name;
+  set += "}";
+  // The names only: CheckedTransformer alone would also take the numbers it
+  // turns them into ("--fsync 1"), and word its refusal differently.
+  return CLI::Validator(
+      [names = std::move(names), to_value = std::move(to_value), set](std::string& input) {
+        if (std::find(names.begin(), names.end(), input) == names.end()) {
+          return input + " not in " + set;
+        }
+        return to_value(input);
+      },
+      set);
+}
+
 std::string EnvironmentName(std::string_view long_name) {
   std::string name = "LOGROUTE_";
   for (char c : long_name) {
@@ -148,6 +165,12 @@ CommandLine::CommandLine(CLI::App& app, std::string_view tool) : app_(app), tool
       ->type_name("FILE");
   app.add_flag("--check-config", check_config_,
                "Check every setting, print each with its source, and exit (0: valid, 64: not)");
+}
+
+void CommandLine::AddLogLevelOption() {
+  app_.add_option("--log-level", log_level_, "trace, debug, info, warn, error or off")
+      ->capture_default_str();
+  has_log_level_ = true;
 }
 
 std::string CommandLine::ConfigFilePath(const std::vector<std::string>& argv) const {
@@ -268,6 +291,7 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
                  Annotate(e.what()).c_str(), tool_.c_str());
     return static_cast<int>(Code::kUsage);
   }
+  if (has_log_level_) InitLogging(tool_, log_level_);
   return std::nullopt;
 }
 
@@ -332,6 +356,15 @@ bool CommandLine::HasDefault(const std::string& name) const {
   return holds_it;
 }
 
+std::string CommandLine::Shown(const std::string& name, const std::string& text) const {
+  if (auto names = enum_names_.find(name); names != enum_names_.end()) {
+    for (const auto& [value, word] : names->second) {
+      if (value == text) return word;
+    }
+  }
+  return text;
+}
+
 std::vector<CommandLine::Setting> CommandLine::Settings() const {
   std::vector<Setting> settings;
   for (const std::string& name : SettingNames(app_)) {
@@ -356,7 +389,7 @@ std::vector<CommandLine::Setting> CommandLine::Settings() const {
       setting.text = key + " = [" + items + "]";
     } else {
       const CLI::results_t values = option.reduced_results();
-      setting.text = key + " = " + Quoted(values.empty() ? "" : values.back(), false);
+      setting.text = key + " = " + Quoted(Shown(name, values.empty() ? "" : values.back()), false);
     }
     settings.push_back(std::move(setting));
   }

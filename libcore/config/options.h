@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -41,6 +42,15 @@ std::string EnvironmentName(std::string_view long_name);
 // NaN seconds reached the code that turns it into a duration.
 CLI::Validator RealRange(double min, double max);
 
+// The name of each value of an enum option, in the order --help lists them.
+template <typename E>
+using EnumNames = std::vector<std::pair<std::string, E>>;
+
+// The check and conversion of an enum option: a word of `names` (else the
+// error "WORD not in {never,always}"), which `to_value` (CLI11's
+// CheckedTransformer over the names) turns into its enum value.
+CLI::Validator OneOf(std::vector<std::string> names, CLI::Validator to_value);
+
 class CommandLine {
  public:
   // Adds --config, --check-config, --version and the shared option policies
@@ -48,10 +58,22 @@ class CommandLine {
   // options afterwards, then call Parse(). `app` must outlive this object.
   CommandLine(CLI::App& app, std::string_view tool);
 
+  // Declares --log-level, at this place of --help, for a tool's own
+  // Parse(): that one then sets up logging at its level (InitLogging).
+  void AddLogLevelOption();
+
+  // Declares the option `flag` ("--fsync") whose value is one of `names`,
+  // parsed into `value`, whose name at the call is the default. The same
+  // CLI11 transformer reads it from the command line, LOGROUTE_* and the
+  // config file; --check-config and Settings() show the name.
+  template <typename E>
+  CLI::Option* AddEnumOption(const std::string& flag, E& value, EnumNames<E> names,
+                             const std::string& help);
+
   // Parses argv, the environment and the config file into the options'
-  // variables. Returns nullopt when the tool goes on; else the status to exit
-  // with at once: 0 after --help or --version, 64 after an error, which has
-  // been printed on stderr.
+  // variables. Returns nullopt when the tool goes on, logging set up if the
+  // tool declared --log-level; else the status to exit with at once: 0 after
+  // --help or --version, 64 after an error, which has been printed on stderr.
   std::optional<int> Parse(int argc, char** argv);
 
   // Parses again, for a reload: like Parse() but printing nothing, with no
@@ -66,6 +88,9 @@ class CommandLine {
 
   // `status` with where the value of `long_name` came from appended; OK stays OK.
   Status Blame(std::string_view long_name, const Status& status) const;
+
+  // The value of --log-level, after parsing.
+  const std::string& log_level() const { return log_level_; }
 
   // True after --check-config: the tool validates its settings, then calls
   // PrintSettings() instead of doing its work.
@@ -98,12 +123,36 @@ class CommandLine {
   std::string Annotate(std::string message) const;
   // False when the option has no default of its own (unset means "none").
   bool HasDefault(const std::string& name) const;
+  // `text`, a value of the option `name` as CLI11 holds it, as the operator wrote it.
+  std::string Shown(const std::string& name, const std::string& text) const;
 
   CLI::App& app_;
   std::string tool_;
   std::string config_path_;
   bool check_config_ = false;
+  bool has_log_level_ = false;
+  std::string log_level_ = "info";
   std::unordered_map<std::string, Origin> origins_;  // by long name, for options that were set
+  // By long name, for enum options: CLI11's text of each value ("1") and its name.
+  std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> enum_names_;
 };
+
+template <typename E>
+CLI::Option* CommandLine::AddEnumOption(const std::string& flag, E& value, EnumNames<E> names,
+                                        const std::string& help) {
+  std::vector<std::string> words;
+  std::string default_name;
+  auto& shown = enum_names_[flag.substr(2)];
+  for (const auto& [name, each] : names) {
+    words.push_back(name);
+    if (each == value) default_name = name;
+    shown.emplace_back(CLI::detail::value_string(each), name);
+  }
+  // TEXT rather than CLI11's ENUM: --help shows what the operator writes.
+  return app_.add_option(flag, value, help)
+      ->type_name("TEXT")
+      ->default_str(default_name)
+      ->transform(OneOf(std::move(words), CLI::CheckedTransformer(std::move(names))));
+}
 
 }  // namespace logroute::config

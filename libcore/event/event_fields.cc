@@ -27,7 +27,7 @@ bool EventParser::ParseFields(std::span<const std::pair<std::string, std::string
         add_error(name, std::move(problem));
       } else {
         event->event_name = value;
-        have |= 4;
+        have |= kHaveEventName;
       }
       continue;
     }
@@ -43,7 +43,7 @@ bool EventParser::ParseFields(std::span<const std::pair<std::string, std::string
     int64_t* target = name == "unix_ts" ? &event->unix_ts : &event->user_id;
     switch (ParseIntegerString(value, target)) {
       case IntegerText::kOk:
-        have |= name == "unix_ts" ? 1 : 2;
+        have |= name == "unix_ts" ? kHaveUnixTs : kHaveUserId;
         break;
       case IntegerText::kOutOfRange:
         add_error(name, kOutOfRangeReason);
@@ -61,9 +61,9 @@ bool EventParser::ParseFields(std::span<const std::pair<std::string, std::string
     }
     return false;
   };
-  if (!(have & 1) && !has_error("unix_ts")) add_error("unix_ts", kRequired);
-  if (!(have & 2) && !has_error("user_id")) add_error("user_id", kRequired);
-  if (!(have & 4) && !has_error("event_name")) add_error("event_name", kRequired);
+  if (!(have & kHaveUnixTs) && !has_error("unix_ts")) add_error("unix_ts", kRequired);
+  if (!(have & kHaveUserId) && !has_error("user_id")) add_error("user_id", kRequired);
+  if (!(have & kHaveEventName) && !has_error("event_name")) add_error("event_name", kRequired);
   return errors_.empty();
 }
 

@@ -93,24 +93,26 @@ bool ParseCommonEvent(std::string_view json, Event* event) {
     skip_space();
     if (name == "event_name") {
       std::string_view text;
-      if ((have & 4) != 0 || p == end || *p++ != '"' || !ScanPlainString(p, end, &text)) {
+      if ((have & kHaveEventName) != 0 || p == end || *p++ != '"' ||
+          !ScanPlainString(p, end, &text)) {
         return false;
       }
       if (text.empty() || text.size() > kMaxEventNameChars) return false;
       event->event_name.assign(text);
-      have |= 4;
+      have |= kHaveEventName;
     } else if (name == "event_id") {
       std::string_view text;
-      if ((have & 8) != 0 || p == end || *p++ != '"' || !ScanPlainString(p, end, &text) ||
-          !IsValidEventId(text)) {
+      if ((have & kHaveEventId) != 0 || p == end || *p++ != '"' ||
+          !ScanPlainString(p, end, &text) || !IsValidEventId(text)) {
         return false;
       }
       event->event_id.assign(text);
-      have |= 8;
+      have |= kHaveEventId;
     } else if (name == "unix_ts" || name == "user_id") {
-      const unsigned bit = name == "unix_ts" ? 1 : 2;
+      const unsigned bit = name == "unix_ts" ? kHaveUnixTs : kHaveUserId;
       if ((have & bit) != 0) return false;
-      if (!ParseSmallInteger(p, end, bit == 1 ? &event->unix_ts : &event->user_id)) return false;
+      int64_t* target = bit == kHaveUnixTs ? &event->unix_ts : &event->user_id;
+      if (!ParseSmallInteger(p, end, target)) return false;
       have |= bit;
     } else {
       for (size_t i = 0; i < unknowns; ++i) {
@@ -129,8 +131,8 @@ bool ParseCommonEvent(std::string_view json, Event* event) {
     if (separator != ',') return false;
   }
   skip_space();
-  if (p != end || (have & 7) != 7) return false;
-  if ((have & 8) == 0) event->event_id.clear();
+  if (p != end || (have & kHaveRequired) != kHaveRequired) return false;
+  if ((have & kHaveEventId) == 0) event->event_id.clear();
   return true;
 }
 
@@ -328,7 +330,6 @@ class SaxHandler {
 
  private:
   static constexpr const char* kRequired = "this field is required";
-  static constexpr unsigned kHaveUnixTs = 1, kHaveUserId = 2, kHaveEventName = 4;
 
   bool HasErrorFor(std::string_view field) const {
     for (const FieldError& e : parser_->errors_) {

@@ -9,6 +9,14 @@
 
 namespace logroute::event {
 
+// The fields a parser has seen, as bits of one mask.
+inline constexpr unsigned kHaveUnixTs = 1;
+inline constexpr unsigned kHaveUserId = 2;
+inline constexpr unsigned kHaveEventName = 4;
+inline constexpr unsigned kHaveEventId = 8;
+// The fields every event must have.
+inline constexpr unsigned kHaveRequired = kHaveUnixTs | kHaveUserId | kHaveEventName;
+
 // The integer fields also take what the original service's serializer,
 // Django REST framework's IntegerField, takes.
 

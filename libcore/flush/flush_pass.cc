@@ -201,12 +201,8 @@ std::string FlushStats::Summary() const {
                      " skipped_locked=" + std::to_string(skipped_locked) +
                      " failed_shards=" + std::to_string(failed_shards) +
                      " failed_segments=" + std::to_string(failed_segments) +
-                     " deduplicated=" + std::to_string(deduplicated) + " tables=";
-  for (size_t i = 0; i < per_table.size(); ++i) {
-    if (i > 0) text += ',';
-    text += per_table[i].first + ":" + std::to_string(per_table[i].second);
-  }
-  if (per_table.empty()) text += "-";
+                     " deduplicated=" + std::to_string(deduplicated) +
+                     " tables=" + metrics::FormatTableCounts(per_table);
   char tail[96];
   std::snprintf(tail, sizeof tail, " seconds=%.3f rows_per_second=%.0f", seconds,
                 seconds > 0 ? static_cast<double>(rows) / seconds : 0.0);
@@ -216,16 +212,6 @@ std::string FlushStats::Summary() const {
 bool FlushStats::Idle() const {
   return segments == 0 && already_committed == 0 && rejected == 0 && failed_shards == 0 &&
          failed_segments == 0 && refused_tables.empty() && !stopped_early;
-}
-
-void FlushStats::AddTableRows(const std::string& table, uint64_t count) {
-  for (auto& [name, table_rows] : per_table) {
-    if (name == table) {
-      table_rows += count;
-      return;
-    }
-  }
-  per_table.emplace_back(table, count);
 }
 
 void FlushStats::Count(const Status& status) {

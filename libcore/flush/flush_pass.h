@@ -33,19 +33,20 @@
 #include <utility>
 #include <vector>
 
+#include "libcore/metrics/table_counts.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
 
 namespace logroute::flush {
 
 struct FlushStats {
-  uint64_t segments = 0;           // committed by this pass
-  uint64_t already_committed = 0;  // found in the ledger (a crash after commit), unlinked
-  uint64_t skipped_locked = 0;     // held by another flusher
-  uint64_t rows = 0;               // rows inserted
-  uint64_t deduplicated = 0;       // rows left out: their event_id was in the table already
-  uint64_t rejected = 0;           // records sent to rejects/
-  std::vector<std::pair<std::string, uint64_t>> per_table;
+  uint64_t segments = 0;             // committed by this pass
+  uint64_t already_committed = 0;    // found in the ledger (a crash after commit), unlinked
+  uint64_t skipped_locked = 0;       // held by another flusher
+  uint64_t rows = 0;                 // rows inserted
+  uint64_t deduplicated = 0;         // rows left out: their event_id was in the table already
+  uint64_t rejected = 0;             // records sent to rejects/
+  metrics::TableCounts per_table;    // rows inserted, by table
   uint64_t failed_shards = 0;        // not sealed, or refused as a copy: their `active` waits
   uint64_t failed_segments = 0;      // kept on disk after an error
   bool permanent_failure = false;    // one of the failures is not cured by a retry
@@ -61,7 +62,6 @@ struct FlushStats {
   std::string Summary() const;
   // True when the pass did nothing and nothing went wrong (logged at debug only).
   bool Idle() const;
-  void AddTableRows(const std::string& table, uint64_t count);
   // Logs a failure of `what` ("shard-03", "shard-03/seg-…") and counts it.
   void FailShard(const std::string& what, const Status& status);
   void FailSegment(const std::string& what, const Status& status);

@@ -141,7 +141,7 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, File& segment) {
   stats_->rows += rows_ - deduplicated_;
   stats_->deduplicated += deduplicated_;
   stats_->rejected += rejected_;
-  for (const auto& [table, rows] : table_rows_) stats_->AddTableRows(table, rows);
+  metrics::AddCounts(table_rows_, &stats_->per_table);
   return Unlink(segment);
 }
 
@@ -250,13 +250,7 @@ Status SegmentFlusher::Send(TableChunk& chunk) {
   LOGROUTE_RETURN_IF_ERROR(InsertBisecting(chunk, 0, chunk.rows.size(), &loaded));
   rows_ += loaded;
   const uint64_t inserted = loaded - (deduplicated_ - deduplicated_before);
-  auto it = std::find_if(table_rows_.begin(), table_rows_.end(),
-                         [&](const auto& entry) { return entry.first == chunk.table; });
-  if (it == table_rows_.end()) {
-    table_rows_.emplace_back(chunk.table, inserted);
-  } else {
-    it->second += inserted;
-  }
+  table_rows_[chunk.table] += inserted;
   chunk.Clear();
   return Status::Ok();
 }

@@ -10,6 +10,7 @@
 
 #include "libcore/base/env.h"
 #include "libcore/flush/flush_pass.h"
+#include "libcore/metrics/table_counts.h"
 #include "libcore/sink/sink.h"
 #include "libcore/spool/spool.h"
 
@@ -62,7 +63,7 @@ class SegmentFlusher {
   std::string source_;
   sink::SegmentKey key_;
   std::vector<TableChunk> chunks_;
-  std::vector<std::pair<std::string, uint64_t>> table_rows_;
+  metrics::TableCounts table_rows_;  // rows inserted, by table
   std::string rejects_;
   SegmentDigest digest_;
   uint64_t rows_ = 0;  // inserted or deduplicated: what the ledger counts as loaded

@@ -35,13 +35,7 @@ uint64_t Metrics::requests(unsigned status) const {
 
 void Metrics::CountAccepted(std::string_view table, uint64_t events) {
   std::lock_guard<std::mutex> guard(tables_mu_);
-  for (auto& [name, count] : accepted_) {
-    if (name == table) {
-      count += events;
-      return;
-    }
-  }
-  accepted_.emplace_back(std::string(table), events);
+  accepted_[table] += events;
 }
 
 void Metrics::CountUnroutedName(std::string_view event_name) {
@@ -65,22 +59,23 @@ void Metrics::ObserveAppend(double seconds) {
 }
 
 std::string Metrics::Render(uint64_t syncs, uint64_t seals) const {
+  constexpr metrics::MetricType kCounter = metrics::MetricType::kCounter;
   metrics::PrometheusText out;
-  out.Family("logroute_http_requests_total", "counter", "HTTP responses sent, by status code.");
+  out.Family("logroute_http_requests_total", kCounter, "HTTP responses sent, by status code.");
   for (unsigned code = 100; code < kMaxStatus; ++code) {
     const uint64_t n = Load(requests_[code]);
     if (n > 0) out.Sample("logroute_http_requests_total", {{"code", std::to_string(code)}}, n);
   }
-  out.Family("logroute_http_client_errors_total", "counter",
+  out.Family("logroute_http_client_errors_total", kCounter,
              "HTTP 4xx responses, by reason (doc/http-api.md).");
   for (size_t i = 0; i < kClientErrorCount; ++i) {
     out.Sample("logroute_http_client_errors_total", {{"reason", kClientErrorNames[i]}},
                Load(client_errors_[i]));
   }
-  out.Family("logroute_http_received_bytes_total", "counter", "Request body bytes received.");
+  out.Family("logroute_http_received_bytes_total", kCounter, "Request body bytes received.");
   out.Sample("logroute_http_received_bytes_total", {}, Load(bytes_));
 
-  out.Family("logroute_events_accepted_total", "counter",
+  out.Family("logroute_events_accepted_total", kCounter,
              "Events appended to the spool, by destination table.");
   {
     std::lock_guard<std::mutex> guard(tables_mu_);
@@ -88,13 +83,13 @@ std::string Metrics::Render(uint64_t syncs, uint64_t seals) const {
       out.Sample("logroute_events_accepted_total", {{"table", table}}, count);
     }
   }
-  out.Family("logroute_events_rejected_total", "counter",
+  out.Family("logroute_events_rejected_total", kCounter,
              "Events refused: invalid (validation) or unrouted (no route, reject policy).");
   out.Sample("logroute_events_rejected_total", {{"reason", "invalid"}}, Load(invalid_));
   out.Sample("logroute_events_rejected_total", {{"reason", "unrouted"}}, Load(unrouted_));
-  out.Family("logroute_events_dropped_total", "counter", "Events discarded by --unrouted drop.");
+  out.Family("logroute_events_dropped_total", kCounter, "Events discarded by --unrouted drop.");
   out.Sample("logroute_events_dropped_total", {}, Load(dropped_));
-  out.Family("logroute_events_unrouted_total", "counter",
+  out.Family("logroute_events_unrouted_total", kCounter,
              "Events no route matched, by event name, whatever the unrouted policy did with "
              "them; names past the first " +
                  std::to_string(kMaxUnroutedNames) + " count under \"other\".");
@@ -105,23 +100,15 @@ std::string Metrics::Render(uint64_t syncs, uint64_t seals) const {
     }
   }
 
-  out.Family("logroute_spool_append_seconds", "histogram",
-             "Time of one spool append (one request or one batch).");
-  uint64_t cumulative = 0;
-  for (size_t i = 0; i < kAppendBuckets.size(); ++i) {
-    cumulative += Load(append_buckets_[i]);
-    out.Sample("logroute_spool_append_seconds_bucket",
-               {{"le", metrics::FormatValue(kAppendBuckets[i])}}, cumulative);
-  }
-  cumulative += Load(append_buckets_[kAppendBuckets.size()]);
-  out.Sample("logroute_spool_append_seconds_bucket", {{"le", "+Inf"}}, cumulative);
-  out.Sample("logroute_spool_append_seconds_sum", {},
-             static_cast<double>(Load(append_nanos_)) / 1e9);
-  out.Sample("logroute_spool_append_seconds_count", {}, cumulative);  // consistent with +Inf
+  std::array<uint64_t, kAppendBuckets.size() + 1> append_buckets;
+  for (size_t i = 0; i < append_buckets.size(); ++i) append_buckets[i] = Load(append_buckets_[i]);
+  out.Histogram("logroute_spool_append_seconds",
+                "Time of one spool append (one request or one batch).", kAppendBuckets,
+                append_buckets, static_cast<double>(Load(append_nanos_)) / 1e9);
 
-  out.Family("logroute_spool_syncs_total", "counter", "fdatasync calls on spool files.");
+  out.Family("logroute_spool_syncs_total", kCounter, "fdatasync calls on spool files.");
   out.Sample("logroute_spool_syncs_total", {}, syncs);
-  out.Family("logroute_spool_seals_total", "counter", "Active files sealed into segments.");
+  out.Family("logroute_spool_seals_total", kCounter, "Active files sealed into segments.");
   out.Sample("logroute_spool_seals_total", {}, seals);
   return out.Take();
 }

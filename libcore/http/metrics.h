@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "libcore/metrics/table_counts.h"
+
 namespace logroute::http {
 
 // Why a request got a 4xx answer: the label of logroute_http_client_errors_total.
@@ -87,7 +89,7 @@ class Metrics {
   std::atomic<uint64_t> append_nanos_{0};
 
   mutable std::mutex tables_mu_;
-  std::vector<std::pair<std::string, uint64_t>> accepted_;  // few tables: a vector beats a map
+  metrics::TableCounts accepted_;
   mutable std::mutex names_mu_;
   std::map<std::string, uint64_t, std::less<>> unrouted_names_;  // at most kMaxUnroutedNames + 1
 };

@@ -14,6 +14,8 @@
 
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,16 +26,24 @@ struct Label {
   std::string_view value;
 };
 
+enum class MetricType { kCounter, kGauge, kHistogram };
+
 class PrometheusText {
  public:
-  // Starts a metric family: its HELP and TYPE lines ("counter", "gauge",
-  // "histogram"). Samples of the family follow.
-  void Family(std::string_view name, std::string_view type, std::string_view help);
+  // Starts a metric family: its HELP and TYPE lines. Samples of the family follow.
+  void Family(std::string_view name, MetricType type, std::string_view help);
 
   void Sample(std::string_view name, std::initializer_list<Label> labels, uint64_t value);
   void Sample(std::string_view name, std::initializer_list<Label> labels, int64_t value);
   // The shortest text that reads back as `value` ("0.25", "5e-05", "+Inf").
   void Sample(std::string_view name, std::initializer_list<Label> labels, double value);
+
+  // A whole histogram family without labels: NAME_bucket for each of
+  // `bounds` (upper bounds, ascending) and +Inf, cumulative, then NAME_sum
+  // and NAME_count. `counts` holds the observations of each bucket alone,
+  // one more than `bounds` (the last: past every bound).
+  void Histogram(std::string_view name, std::string_view help, std::span<const double> bounds,
+                 std::span<const uint64_t> counts, double sum);
 
   const std::string& text() const { return text_; }
   std::string Take() { return std::move(text_); }
@@ -48,5 +58,12 @@ std::string FormatValue(double value);
 
 // Appends `value` escaped for a label value (without the quotes).
 void AppendLabelValue(std::string_view value, std::string* out);
+
+// Reading back a sample line (`name{a="x",b="y"} 12`) of a text written
+// here, as flush does with its previous textfile: the value of label
+// `label`, unescaped ("" when the line has none), and the sample's value,
+// the number that starts after the last space (nullopt when none does).
+std::string LabelValueOf(std::string_view line, std::string_view label);
+std::optional<double> SampleValueOf(std::string_view line);
 
 }  // namespace logroute::metrics

@@ -65,6 +65,9 @@ std::string IdentityText(const std::string& id, int shards) {
          "\n";
 }
 
+// S_IWOTH, for FileInfo::mode; <sys/stat.h> stays behind the Env seam.
+constexpr uint32_t kOthersMayWrite = 0002;
+
 // A spool others may write is one where anyone could plant a segment.
 Status CheckOwnership(Env& env, const std::string& dir) {
   LOGROUTE_ASSIGN_OR_RETURN(std::optional<FileInfo> info, env.Stat(dir));
@@ -73,7 +76,7 @@ Status CheckOwnership(Env& env, const std::string& dir) {
     return Status::NoPermission(dir + " is a symbolic link: give the spool's real path");
   }
   if (!info->directory) return Status::Unavailable(dir + " is not a directory");
-  if ((info->mode & 0002) != 0) {
+  if ((info->mode & kOthersMayWrite) != 0) {
     char mode[16];
     std::snprintf(mode, sizeof mode, "%04o", info->mode);
     return Status::NoPermission("the spool directory " + dir +

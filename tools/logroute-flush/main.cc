@@ -1,11 +1,9 @@
 // logroute-flush: one drain-and-bulk-insert pass (or --loop), exactly once,
 // into MySQL/MariaDB or SQLite. Made for cron or a systemd timer every 30 s.
 // This file maps options, signals and progress; the protocol is flush_pass.cc.
-#include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cmath>
@@ -20,7 +18,7 @@
 
 #include "libcore/base/env.h"
 #include "libcore/base/file_util.h"
-#include "libcore/base/logging.h"
+#include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
@@ -34,9 +32,8 @@
 namespace logroute::flush {
 namespace {
 
-std::atomic<bool> g_stop{false};
-
-void OnStopSignal(int) { g_stop.store(true); }
+// When to show the progress line: on a terminal (auto), always, never.
+enum class Progress { kAuto, kAlways, kNever };
 
 struct Options {
   std::string spool_dir;
@@ -49,13 +46,12 @@ struct Options {
   std::string purge_rejects;
   double interval = 30;
   std::string password_file;
-  std::string progress = "auto";
+  Progress progress = Progress::kAuto;
   size_t chunk_rows = 20000;
   std::string textfile;
-  std::string log_level = "info";
 };
 
-void DeclareOptions(CLI::App& app, Options& o) {
+void DeclareOptions(config::CommandLine& cli, CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory")->required();
   // Required but with --purge-rejects, which needs no database (CheckOptions).
   app.add_option("--db", o.db,
@@ -87,9 +83,10 @@ void DeclareOptions(CLI::App& app, Options& o) {
       ->check(config::RealRange(0.1, 86400));
   app.add_option("--password-file", o.password_file,
                  "Read the MySQL password from this file (else MYSQL_PWD or the option files)");
-  app.add_option("--progress", o.progress, "Show progress: auto (on a terminal), always, never")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "always", "never"}));
+  cli.AddEnumOption(
+      "--progress", o.progress,
+      {{"auto", Progress::kAuto}, {"always", Progress::kAlways}, {"never", Progress::kNever}},
+      "Show progress: auto (on a terminal), always, never");
   app.add_option("--chunk-rows", o.chunk_rows, "Rows per insert statement")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{1000000}));
@@ -97,8 +94,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
                  "After each pass, write its metrics to FILE atomically, for node_exporter's "
                  "textfile collector")
       ->type_name("FILE");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+  cli.AddLogLevelOption();
 }
 
 // A one-line progress display on a terminal: rows, rows/s, time left.
@@ -149,7 +145,7 @@ Status OnePass(const Options& o, bool progress, FlushStats* pass_stats, std::str
   options.table_override = o.table;
   options.max_seconds = o.max_seconds;
   options.chunk_rows = o.chunk_rows;
-  options.stop = &g_stop;
+  options.stop = &StopRequested();
   uint64_t first_left = 0;
   bool have_first = false;
   if (progress) {
@@ -228,7 +224,7 @@ double LoopDelay(double interval, int failures_in_a_row) {
 // table, a full disk), and stops on a usage error, which none will fix.
 int Loop(const Options& o, bool progress) {
   int failures = 0;
-  while (!g_stop.load()) {
+  while (!StopRequested().load()) {
     const auto started = std::chrono::steady_clock::now();
     Status status = MeasuredPass(o, progress);
     if (status.ok()) {
@@ -240,7 +236,7 @@ int Loop(const Options& o, bool progress) {
     }
     const auto next =
         started + std::chrono::duration<double>(LoopDelay(o.interval, std::max(failures - 1, 0)));
-    while (!g_stop.load() && std::chrono::steady_clock::now() < next) {
+    while (!StopRequested().load() && std::chrono::steady_clock::now() < next) {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   }
@@ -285,20 +281,14 @@ int Run(int argc, char** argv) {
   CLI::App app{"Move spooled events into the database, exactly once", "logroute-flush"};
   config::CommandLine cli(app, "logroute-flush");
   Options o;
-  DeclareOptions(app, o);
+  DeclareOptions(cli, app, o);
   if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
-  InitLogging("logroute-flush", o.log_level);
-  if (Status valid = CheckOptions(o, cli); !valid.ok()) {
-    spdlog::error("{}", valid.message());
-    return valid.exit_code();
-  }
+  if (Status valid = CheckOptions(o, cli); !valid.ok()) return ExitWith(valid);
   if (cli.check_config()) return cli.PrintSettings();
-  struct sigaction action = {};
-  action.sa_handler = &OnStopSignal;
-  ::sigaction(SIGTERM, &action, nullptr);
-  ::sigaction(SIGINT, &action, nullptr);
+  if (Status caught = CatchStopSignals(); !caught.ok()) return ExitWith(caught);
 
-  const bool progress = o.progress == "always" || (o.progress == "auto" && ::isatty(STDERR_FILENO));
+  const bool progress =
+      o.progress == Progress::kAlways || (o.progress == Progress::kAuto && ::isatty(STDERR_FILENO));
   if (o.loop) return Loop(o, progress);
   Status status = !o.purge_rejects.empty() ? PurgeOldRejects(o)
                   : o.new_spool_id         ? NewSpoolId(o)

@@ -1,6 +1,5 @@
 #include "tools/logroute-flush/textfile.h"
 
-#include <charconv>
 #include <set>
 #include <sstream>
 
@@ -13,26 +12,6 @@ namespace {
 
 constexpr std::string_view kLastSuccess = "logroute_flush_last_success_timestamp_seconds";
 constexpr std::string_view kRows = "logroute_flush_last_pass_rows";
-
-// The value of label `name` in the sample line `line` (unescaped); empty if none.
-std::string LabelValue(std::string_view line, std::string_view name) {
-  const std::string key = std::string(name) + "=\"";
-  size_t at = line.find(key);
-  while (at != std::string_view::npos && at > 0 && line[at - 1] != '{' && line[at - 1] != ',') {
-    at = line.find(key, at + 1);
-  }
-  if (at == std::string_view::npos) return "";
-  std::string value;
-  for (size_t i = at + key.size(); i < line.size() && line[i] != '"'; ++i) {
-    if (line[i] == '\\' && i + 1 < line.size()) {
-      ++i;
-      value.push_back(line[i] == 'n' ? '\n' : line[i]);
-    } else {
-      value.push_back(line[i]);
-    }
-  }
-  return value;
-}
 
 // What a previous file tells the next one.
 struct Previous {
@@ -47,15 +26,12 @@ Previous ReadPrevious(std::string_view text) {
   for (std::string line; std::getline(lines, line);) {
     if (line.starts_with(kLastSuccess) && line.size() > kLastSuccess.size() &&
         (line[kLastSuccess.size()] == '{' || line[kLastSuccess.size()] == ' ')) {
-      const size_t space = line.rfind(' ');
-      double value = 0;
-      const char* begin = line.data() + space + 1;
-      if (std::from_chars(begin, line.data() + line.size(), value).ec == std::errc()) {
-        previous.last_success = value;
+      if (std::optional<double> value = metrics::SampleValueOf(line)) {
+        previous.last_success = *value;
       }
-      previous.spool_id = LabelValue(line, "spool");
+      previous.spool_id = metrics::LabelValueOf(line, "spool");
     } else if (line.starts_with(std::string(kRows) + "{")) {
-      if (std::string table = LabelValue(line, "table"); !table.empty()) {
+      if (std::string table = metrics::LabelValueOf(line, "table"); !table.empty()) {
         previous.tables.insert(std::move(table));
       }
     }
@@ -71,7 +47,7 @@ std::string FormatPassMetrics(const PassMetrics& pass, std::string_view previous
   const FlushStats& stats = pass.stats;
   metrics::PrometheusText out;
   auto gauge = [&](std::string_view name, std::string_view help, auto value) {
-    out.Family(name, "gauge", help);
+    out.Family(name, metrics::MetricType::kGauge, help);
     out.Sample(name, {{"spool", spool}}, value);
   };
   gauge("logroute_flush_last_pass_timestamp_seconds", "When the last flush pass ended.",
@@ -83,7 +59,7 @@ std::string FormatPassMetrics(const PassMetrics& pass, std::string_view previous
   gauge("logroute_flush_last_pass_duration_seconds",
         "How long the last pass took, connecting included.", pass.seconds);
   gauge("logroute_flush_last_pass_segments", "Segments the last pass committed.", stats.segments);
-  out.Family(kRows, "gauge", "Rows the last pass committed, by table.");
+  out.Family(kRows, metrics::MetricType::kGauge, "Rows the last pass committed, by table.");
   std::set<std::string> tables = previous.tables;
   for (const auto& [table, rows] : stats.per_table) {
     out.Sample(kRows, {{"spool", spool}, {"table", table}}, rows);

@@ -1,18 +1,16 @@
 // logroute-recv: events from NDJSON on stdin (or HTTP) through the handler
 // chain into the spool. This file maps options; the logic is in libcore and
 // stdin_ingest.cc.
-#include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <exception>
 
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include "libcore/base/logging.h"
+#include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
 #include "libcore/chain/live_chain.h"
@@ -32,12 +30,15 @@ namespace {
 
 constexpr const char* kDescription = "Receive JSON events into the logroute spool";
 
+// When an append is acknowledged: after write(2), or after fdatasync(2).
+enum class Fsync { kNever, kAlways };
+
 struct Options {
   std::string spool_dir;
   bool stdin_mode = false;
   std::string listen = http::kDefaultListen;
   int shards = 0;
-  std::string fsync = "never";
+  Fsync fsync = Fsync::kNever;
   chain::ChainConfig chain;
   bool no_default_routes = false;
   bool print_chain = false;
@@ -45,10 +46,9 @@ struct Options {
   ReplayOptions replay;
   HttpOptions http;
   uint64_t segment_bytes = spool::kDefaultSegmentBytes;
-  std::string log_level = "info";
 };
 
-void DeclareOptions(CLI::App& app, Options& o) {
+void DeclareOptions(config::CommandLine& cli, CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory (created if missing)")->required();
   auto* in = app.add_flag("--stdin", o.stdin_mode, "Read NDJSON events from standard input");
   auto* replay = app.add_option("--replay-rejects", o.replay.files,
@@ -69,9 +69,8 @@ void DeclareOptions(CLI::App& app, Options& o) {
                  "Shards of a new spool; an existing spool keeps its own count")
       ->default_str(std::to_string(spool::kDefaultShards))
       ->check(CLI::Range(1, spool::kMaxShards));
-  app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"never", "always"}));
+  cli.AddEnumOption("--fsync", o.fsync, {{"never", Fsync::kNever}, {"always", Fsync::kAlways}},
+                    "never: acknowledge after write; always: after fdatasync");
   app.add_option("--route", o.chain.routes, "Route events named NAME to TABLE (repeatable)")
       ->type_name("NAME=TABLE")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
@@ -94,31 +93,8 @@ void DeclareOptions(CLI::App& app, Options& o) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{4096}, uint64_t{1} << 32));
   app.add_flag("--print-chain", o.print_chain, "Print the handler chain and exit");
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+  cli.AddLogLevelOption();
   DeclareHttpOptions(app, o.http);
-}
-
-// SIGINT and SIGTERM during --stdin: the signal is noted and a byte written
-// to a pipe that IngestStream polls, so that a blocked read wakes up.
-volatile sig_atomic_t g_signal = 0;
-int g_stop_pipe[2] = {-1, -1};
-
-void OnStopSignal(int signal) {
-  g_signal = signal;
-  const char byte = 1;
-  [[maybe_unused]] const ssize_t n = ::write(g_stop_pipe[1], &byte, 1);
-}
-
-Status CatchStopSignals() {
-  if (::pipe2(g_stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
-    return ErrnoStatus("cannot create a pipe for signals", errno);
-  }
-  struct sigaction action = {};
-  action.sa_handler = &OnStopSignal;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
-  return Status::Ok();
 }
 
 // The exit status of a --stdin run: an error's; 128 + the signal when one
@@ -128,25 +104,23 @@ int RunStdin(Options o, const chain::Chain& chain) {
   Status status = [&]() -> Status {
     LOGROUTE_ASSIGN_OR_RETURN(
         spool::Spool spool, spool::Spool::Open(o.spool_dir, {.shards = o.shards, .create = true}));
-    spool::WriterOptions writer_options{.fsync = o.fsync == "always",
+    spool::WriterOptions writer_options{.fsync = o.fsync == Fsync::kAlways,
                                         .segment_bytes = o.segment_bytes};
     LOGROUTE_ASSIGN_OR_RETURN(auto writer, spool::SpoolWriter::Open(spool, writer_options));
+    // SIGINT and SIGTERM wake IngestStream from a blocked read.
     LOGROUTE_RETURN_IF_ERROR(CatchStopSignals());
-    o.ingest.stop_fd = g_stop_pipe[0];
+    o.ingest.stop_fd = StopWakeFd();
     return IngestStream(STDIN_FILENO, chain, *writer, o.ingest, &stats);
   }();
   spdlog::info("Done: {}", stats.Summary());
   if (!status.ok()) {
-    if (stats.lines == 0) {
-      spdlog::error("{}", status.message());
-    } else {
-      spdlog::error("{} (lines 1 to {} are dealt with; resume from line {})", status.message(),
-                    stats.last_line, stats.last_line + 1);
-    }
+    if (stats.lines == 0) return ExitWith(status);
+    spdlog::error("{} (lines 1 to {} are dealt with; resume from line {})", status.message(),
+                  stats.last_line, stats.last_line + 1);
     return status.exit_code();
   }
   if (stats.interrupted) {
-    const char* signal = g_signal == SIGINT ? "SIGINT" : "SIGTERM";
+    const char* signal = StopSignal() == SIGINT ? "SIGINT" : "SIGTERM";
     if (stats.last_line == 0) {
       spdlog::warn("Stopped by {} before any line was dealt with: nothing is in the spool", signal);
     } else {
@@ -155,7 +129,7 @@ int RunStdin(Options o, const chain::Chain& chain) {
           "the input from line {} (tail -n +{})",
           signal, stats.last_line, stats.last_line + 1, stats.last_line + 1);
     }
-    return 128 + g_signal;
+    return 128 + StopSignal();
   }
   if (stats.rejected > 0) {
     spdlog::error("{} of {} lines were rejected (reasons above{})", stats.rejected, stats.lines,
@@ -174,8 +148,7 @@ int RunReplay(const Options& o, const chain::Chain& chain) {
     return ReplayRejects(spool, chain, o.replay, &stats);
   }();
   spdlog::info("Done: {}", stats.Summary());
-  if (!status.ok()) spdlog::error("{}", status.message());
-  return status.exit_code();
+  return ExitWith(status);
 }
 
 // What the command line parser cannot judge alone, each error blamed on
@@ -210,13 +183,13 @@ Result<Configuration> LoadConfiguration(const std::vector<std::string>& args) {
   CLI::App app{kDescription, "logroute-recv"};
   config::CommandLine cli(app, "logroute-recv");
   Options o;
-  DeclareOptions(app, o);
+  DeclareOptions(cli, app, o);
   LOGROUTE_RETURN_IF_ERROR(cli.Reparse(args));
   if (o.no_default_routes) o.chain.default_routes.clear();
   LOGROUTE_RETURN_IF_ERROR(CheckOptions(o, cli));
   Result<chain::Chain> chain = chain::Chain::Build(o.chain);
   if (!chain.ok()) return chain.status().Wrap("invalid handler chain");
-  return Configuration{std::move(chain).value(), o.log_level, cli.Settings()};
+  return Configuration{std::move(chain).value(), cli.log_level(), cli.Settings()};
 }
 
 Status RunHttp(const Options& o, const config::CommandLine& cli, chain::Chain chain,
@@ -227,8 +200,9 @@ Status RunHttp(const Options& o, const config::CommandLine& cli, chain::Chain ch
   chain::LiveChain live(std::move(chain));
   Reloader reloader([args = std::move(args)] { return LoadConfiguration(args); }, live,
                     cli.Settings());
-  const SpoolTarget target{
-      o.spool_dir, o.shards, {.fsync = o.fsync == "always", .segment_bytes = o.segment_bytes}};
+  const SpoolTarget target{o.spool_dir,
+                           o.shards,
+                           {.fsync = o.fsync == Fsync::kAlways, .segment_bytes = o.segment_bytes}};
   return ServeHttp(o.listen, o.http, target, live, [&reloader] { reloader.Request(); });
 }
 
@@ -236,15 +210,11 @@ int Run(int argc, char** argv) {
   CLI::App app{kDescription, "logroute-recv"};
   config::CommandLine cli(app, "logroute-recv");
   Options o;
-  DeclareOptions(app, o);
+  DeclareOptions(cli, app, o);
   if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
-  InitLogging("logroute-recv", o.log_level);
   if (o.no_default_routes) o.chain.default_routes.clear();
 
-  if (Status valid = CheckOptions(o, cli); !valid.ok()) {
-    spdlog::error("{}", valid.message());
-    return valid.exit_code();
-  }
+  if (Status valid = CheckOptions(o, cli); !valid.ok()) return ExitWith(valid);
   Result<chain::Chain> chain = chain::Chain::Build(o.chain);
   if (!chain.ok()) {
     spdlog::error("Invalid handler chain: {}", chain.status().message());
@@ -259,8 +229,7 @@ int Run(int argc, char** argv) {
   if (o.stdin_mode) return RunStdin(o, *chain);
   Status status =
       RunHttp(o, cli, std::move(chain).value(), std::vector<std::string>(argv + 1, argv + argc));
-  if (!status.ok()) spdlog::error("{}", status.message());
-  return status.exit_code();
+  return ExitWith(status);
 }
 
 }  // namespace

@@ -96,7 +96,7 @@ class FilePlan {
   uint64_t kept_count() const { return kept_count_; }
   uint64_t dropped() const { return dropped_; }
   uint64_t appended() const { return appended_; }
-  const TableCounts& per_table() const { return per_table_; }
+  const metrics::TableCounts& per_table() const { return per_table_; }
 
  private:
   // Appends `record` to the records to import, or says why not.
@@ -125,7 +125,7 @@ class FilePlan {
     }
     spool::AppendRecord(event_, decision.table, now_, &records_);
     ++appended_;
-    CountTable(&per_table_, decision.table, 1);
+    ++per_table_[decision.table];
     return true;
   }
 
@@ -154,7 +154,7 @@ class FilePlan {
   uint64_t kept_count_ = 0;
   uint64_t dropped_ = 0;
   uint64_t appended_ = 0;
-  TableCounts per_table_;
+  metrics::TableCounts per_table_;
 };
 
 Status ReplayFile(const spool::Spool& spool, spool::RejectsReplayer& replayer,
@@ -190,7 +190,7 @@ Status ReplayFile(const spool::Spool& spool, spool::RejectsReplayer& replayer,
   ++stats->files_replayed;
   stats->records += plan.appended();
   stats->dropped += plan.dropped();
-  for (const auto& [table, count] : plan.per_table()) CountTable(&stats->per_table, table, count);
+  metrics::AddCounts(plan.per_table(), &stats->per_table);
   spdlog::info(
       "Replayed: file=rejects/{} records={} dropped={} kept={} moved_to=rejects/replayed/{}", name,
       plan.appended(), plan.dropped(), plan.kept_count(), done);
@@ -205,7 +205,7 @@ std::string ReplayStats::Summary() const {
                      " kept=" + std::to_string(kept) +
                      " unchanged=" + std::to_string(files_unchanged) +
                      " waiting=" + std::to_string(files_waiting) + " tables=";
-  return text + FormatTableCounts(per_table);
+  return text + metrics::FormatTableCounts(per_table);
 }
 
 Status ReplayRejects(const spool::Spool& spool, const chain::Chain& chain,

@@ -20,8 +20,8 @@
 #include "libcore/base/env.h"
 #include "libcore/base/status.h"
 #include "libcore/chain/chain.h"
+#include "libcore/metrics/table_counts.h"
 #include "libcore/spool/spool.h"
-#include "tools/logroute-recv/table_counts.h"
 
 namespace logroute::recv {
 
@@ -38,7 +38,7 @@ struct ReplayStats {
   uint64_t records = 0;            // put back into the spool
   uint64_t dropped = 0;            // taken by the unrouted `drop` policy
   uint64_t kept = 0;               // records (and unreadable entries) left in rejects/
-  TableCounts per_table;
+  metrics::TableCounts per_table;
 
   // "files=2 records=10 dropped=0 kept=1 unchanged=0 waiting=0 tables=logs:10"
   std::string Summary() const;

@@ -46,7 +46,7 @@ class Ingestor {
     }
     spool::AppendRecord(event_, decision.table, recv_ts, &batch_);
     ++batch_stats_.accepted;
-    CountTable(&batch_stats_.per_table, decision.table, 1);
+    ++batch_stats_.per_table[decision.table];
     if (batch_.size() >= options_.batch_bytes) return Flush();
     return Status::Ok();
   }
@@ -123,9 +123,7 @@ class Ingestor {
     batch_.clear();
     if (writer_.options().fsync) LOGROUTE_RETURN_IF_ERROR(writer_.WaitDurable(ticket));
     stats_->accepted += batch_stats_.accepted;
-    for (const auto& [table, count] : batch_stats_.per_table) {
-      CountTable(&stats_->per_table, table, count);
-    }
+    metrics::AddCounts(batch_stats_.per_table, &stats_->per_table);
     batch_stats_ = IngestStats();
     return Status::Ok();
   }
@@ -166,7 +164,7 @@ std::string IngestStats::Summary() const {
   std::string text =
       "accepted=" + std::to_string(accepted) + " rejected=" + std::to_string(rejected) +
       " dropped=" + std::to_string(dropped) + " lines=" + std::to_string(lines) + " tables=";
-  return text + FormatTableCounts(per_table) + " last_line=" + std::to_string(last_line);
+  return text + metrics::FormatTableCounts(per_table) + " last_line=" + std::to_string(last_line);
 }
 
 Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& writer,

@@ -15,8 +15,8 @@
 
 #include "libcore/base/env.h"
 #include "libcore/chain/chain.h"
+#include "libcore/metrics/table_counts.h"
 #include "libcore/spool/writer.h"
-#include "tools/logroute-recv/table_counts.h"
 
 namespace logroute::recv {
 
@@ -41,7 +41,7 @@ struct IngestStats {
   uint64_t accepted = 0;
   uint64_t rejected = 0;  // invalid, or refused by the chain
   uint64_t dropped = 0;   // taken by the unrouted `drop` policy
-  TableCounts per_table;
+  metrics::TableCounts per_table;
   // Lines 1 to last_line are dealt with: spooled (synced, with fsync on), or
   // reported bad, blank or dropped; none after it is in the spool. The
   // resume point of a run that stopped early (tail -n +$((last_line + 1))).

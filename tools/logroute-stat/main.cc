@@ -1,8 +1,8 @@
 // logroute-stat: the backlog of a spool, for people (table, --watch), scripts
 // (--json) and monitoring (--prometheus, thresholds). Read-only; takes no lock.
-#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -13,7 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "libcore/base/env.h"
-#include "libcore/base/logging.h"
+#include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/config/options.h"
 #include "libcore/metrics/textfile.h"
@@ -33,11 +33,7 @@ struct Options {
   double watch_seconds = -1;  // < 0: print once
   int64_t max_age = -1;
   int64_t max_events = -1;
-  std::string log_level = "info";
 };
-
-volatile sig_atomic_t g_stop = 0;
-void OnStopSignal(int) { g_stop = 1; }
 
 void Print(const std::string& text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -62,21 +58,16 @@ Thresholds ThresholdsOf(const Options& o) {
 // Redraws the table until SIGINT or SIGTERM. Thresholds are shown, not turned
 // into an exit status: a watch is for a person, not for a check.
 int Watch(const spool::Spool& spool, const Options& o) {
-  struct sigaction action = {};
-  action.sa_handler = OnStopSignal;
-  ::sigaction(SIGINT, &action, nullptr);
-  ::sigaction(SIGTERM, &action, nullptr);
+  if (Status caught = CatchStopSignals(); !caught.ok()) return ExitWith(caught);
+  const std::atomic<bool>& stop = StopRequested();
   const auto interval = std::chrono::duration<double>(o.watch_seconds);
-  while (!g_stop) {
+  while (!stop.load()) {
     Result<Report> report = Measure(spool);
-    if (!report.ok()) {
-      spdlog::error("{}", report.status().message());
-      return report.status().exit_code();
-    }
+    if (!report.ok()) return ExitWith(report.status());
     Print(FormatWatchScreen(*report, o.watch_seconds, ThresholdsOf(o)));
     // Sleep in short steps so that Ctrl-C answers at once.
     const auto until = std::chrono::steady_clock::now() + interval;
-    while (!g_stop && std::chrono::steady_clock::now() < until) {
+    while (!stop.load() && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
   }
@@ -87,10 +78,7 @@ int Watch(const spool::Spool& spool, const Options& o) {
 // --rejects: a report of its own; the thresholds are about the backlog, not this.
 int ReportRejects(const spool::Spool& spool, const Options& o) {
   Result<RejectsReport> report = MeasureRejects(spool, Env::Default()->NowSeconds());
-  if (!report.ok()) {
-    spdlog::error("{}", report.status().message());
-    return report.status().exit_code();
-  }
+  if (!report.ok()) return ExitWith(report.status());
   Print(o.json ? FormatRejectsJson(*report) : FormatRejectsTable(*report));
   return 0;
 }
@@ -129,10 +117,8 @@ int Run(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-events", o.max_events, "Exit 1 if more events wait")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--log-level", o.log_level, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+  cli.AddLogLevelOption();
   if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
-  InitLogging("logroute-stat", o.log_level);
   if (cli.check_config()) return cli.PrintSettings();
   // A redrawn screen in a pipe or a log file is noise: refuse rather than
   // guess. Scripts want the one-shot table, --json or --prometheus.
@@ -144,18 +130,12 @@ int Run(int argc, char** argv) {
   }
 
   Result<spool::Spool> spool = spool::Spool::Open(o.spool_dir, {});
-  if (!spool.ok()) {
-    spdlog::error("{}", spool.status().message());
-    return spool.status().exit_code();
-  }
+  if (!spool.ok()) return ExitWith(spool.status());
   if (o.watch_seconds > 0) return Watch(*spool, o);
   if (o.rejects) return ReportRejects(*spool, o);
 
   Result<Report> report = Measure(*spool);
-  if (!report.ok()) {
-    spdlog::error("{}", report.status().message());
-    return report.status().exit_code();
-  }
+  if (!report.ok()) return ExitWith(report.status());
   // The textfile is written whatever the thresholds say: when one is
   // crossed is when monitoring needs fresh numbers most.
   Status written = Status::Ok();

@@ -82,13 +82,12 @@ std::string FormatTable(const Report& report) {
   }
   if (!report.tables.empty()) {
     size_t width = 5;
-    for (const TableBacklog& t : report.tables) width = std::max(width, t.table.size());
+    for (const auto& [table, t] : report.tables) width = std::max(width, table.size());
     const int w = static_cast<int>(width);
     AppendRow(&out, "\n%-*s  %13s  %11s  %9s\n", w, "table", "events", "size", "oldest");
-    for (const TableBacklog& t : report.tables) {
-      AppendRow(&out, "%-*s  %13s  %11s  %9s\n", w, t.table.c_str(),
-                WithSeparators(t.events).c_str(), HumanBytes(t.bytes).c_str(),
-                Seconds(AgeOf(backlog, t.oldest_recv_ts)).c_str());
+    for (const auto& [table, t] : report.tables) {
+      AppendRow(&out, "%-*s  %13s  %11s  %9s\n", w, table.c_str(), WithSeparators(t.events).c_str(),
+                HumanBytes(t.bytes).c_str(), Seconds(AgeOf(backlog, t.oldest_recv_ts)).c_str());
     }
   }
   out += "\ntotal: " + Counted(backlog.TotalEvents(), "event", "events") + ", " +
@@ -116,8 +115,8 @@ std::string FormatJson(const Report& report) {
     });
   }
   json tables = json::array();
-  for (const TableBacklog& t : report.tables) {
-    tables.push_back({{"table", t.table},
+  for (const auto& [table, t] : report.tables) {
+    tables.push_back({{"table", table},
                       {"events", t.events},
                       {"bytes", t.bytes},
                       {"oldest_age_seconds", AgeOf(backlog, t.oldest_recv_ts)}});
@@ -143,6 +142,7 @@ std::string FormatJson(const Report& report) {
 }
 
 std::string FormatPrometheus(const Report& report) {
+  constexpr metrics::MetricType kGauge = metrics::MetricType::kGauge;
   const spool::Backlog& backlog = report.backlog;
   metrics::PrometheusText out;
   const std::string& id = backlog.spool_id;
@@ -151,13 +151,13 @@ std::string FormatPrometheus(const Report& report) {
 
   // One gauge family with a sample per shard: value(s) picks the number.
   auto per_shard = [&](const char* name, const char* help, auto value) {
-    out.Family(name, "gauge", help);
+    out.Family(name, kGauge, help);
     for (size_t i = 0; i < backlog.shards.size(); ++i) {
       out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}}, value(backlog.shards[i]));
     }
   };
   auto per_state = [&](const char* name, const char* help, auto active, auto sealed) {
-    out.Family(name, "gauge", help);
+    out.Family(name, kGauge, help);
     for (size_t i = 0; i < backlog.shards.size(); ++i) {
       const spool::ShardBacklog& s = backlog.shards[i];
       out.Sample(name, {{"spool", id}, {"shard", shard_names[i]}, {"state", "active"}}, active(s));
@@ -180,24 +180,24 @@ std::string FormatPrometheus(const Report& report) {
   per_shard("logroute_spool_locks_held", "Flocks held on the shard and its segments.",
             [](const Shard& s) { return s.locks_held; });
 
-  out.Family("logroute_spool_table_events", "gauge",
+  out.Family("logroute_spool_table_events", kGauge,
              "Events waiting in the spool, by destination table.");
-  for (const TableBacklog& t : report.tables) {
-    out.Sample("logroute_spool_table_events", {{"spool", id}, {"table", t.table}}, t.events);
+  for (const auto& [table, t] : report.tables) {
+    out.Sample("logroute_spool_table_events", {{"spool", id}, {"table", table}}, t.events);
   }
-  out.Family("logroute_spool_table_oldest_event_age_seconds", "gauge",
+  out.Family("logroute_spool_table_oldest_event_age_seconds", kGauge,
              "Seconds the oldest event waiting for each destination table has waited.");
-  for (const TableBacklog& t : report.tables) {
-    out.Sample("logroute_spool_table_oldest_event_age_seconds", {{"spool", id}, {"table", t.table}},
+  for (const auto& [table, t] : report.tables) {
+    out.Sample("logroute_spool_table_oldest_event_age_seconds", {{"spool", id}, {"table", table}},
                AgeOf(backlog, t.oldest_recv_ts));
   }
 
-  out.Family("logroute_spool_reject_entries", "gauge",
+  out.Family("logroute_spool_reject_entries", kGauge,
              "Entries in rejects/ (kept for an operator).");
   out.Sample("logroute_spool_reject_entries", {{"spool", id}}, backlog.rejects.entries);
-  out.Family("logroute_spool_reject_files", "gauge", "Files in rejects/.");
+  out.Family("logroute_spool_reject_files", kGauge, "Files in rejects/.");
   out.Sample("logroute_spool_reject_files", {{"spool", id}}, backlog.rejects.files);
-  out.Family("logroute_spool_measured_timestamp_seconds", "gauge",
+  out.Family("logroute_spool_measured_timestamp_seconds", kGauge,
              "When this backlog was measured.");
   out.Sample("logroute_spool_measured_timestamp_seconds", {{"spool", id}}, backlog.measured_at);
   return out.Take();

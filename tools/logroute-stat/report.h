@@ -16,7 +16,7 @@ namespace logroute::stat {
 // What one run of stat measured.
 struct Report {
   spool::Backlog backlog;
-  std::vector<TableBacklog> tables;  // by destination table
+  TableBacklogs tables;  // by destination table
 };
 
 // The table for people: numbers with thousands separators ("1,234,567"),

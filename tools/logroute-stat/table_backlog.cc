@@ -1,6 +1,5 @@
 #include "tools/logroute-stat/table_backlog.h"
 
-#include <map>
 #include <memory>
 
 #include "libcore/spool/reader.h"
@@ -9,10 +8,8 @@
 namespace logroute::stat {
 namespace {
 
-using Tables = std::map<std::string, TableBacklog, std::less<>>;
-
 // A file flushed or sealed since it was listed is simply not there any more.
-Status CountFile(Env& env, const std::string& path, Tables* tables) {
+Status CountFile(Env& env, const std::string& path, TableBacklogs* tables) {
   Result<std::unique_ptr<File>> file = env.Open(path, {});
   if (!file.ok()) return file.status().code() == Code::kNotFound ? Status::Ok() : file.status();
   spool::LineReader reader(**file, path);
@@ -24,9 +21,7 @@ Status CountFile(Env& env, const std::string& path, Tables* tables) {
     if (reader.truncated()) continue;
     const std::string_view table = spool::RecordTable(line);
     if (table.empty()) continue;
-    auto it = tables->find(table);
-    if (it == tables->end()) it = tables->emplace(table, TableBacklog{std::string(table)}).first;
-    TableBacklog& counts = it->second;
+    TableBacklog& counts = (*tables)[table];
     ++counts.events;
     counts.bytes += line.size() + 1;
     const int64_t recv_ts = spool::RecordRecvTime(line);
@@ -39,8 +34,8 @@ Status CountFile(Env& env, const std::string& path, Tables* tables) {
 
 }  // namespace
 
-Result<std::vector<TableBacklog>> MeasureTables(const spool::Spool& spool) {
-  Tables tables;
+Result<TableBacklogs> MeasureTables(const spool::Spool& spool) {
+  TableBacklogs tables;
   for (int shard = 0; shard < spool.shards(); ++shard) {
     // Segments first, as MeasureBacklog does: a seal meanwhile moves records
     // into what is counted next, not out of what was counted.
@@ -50,9 +45,8 @@ Result<std::vector<TableBacklog>> MeasureTables(const spool::Spool& spool) {
     }
     LOGROUTE_RETURN_IF_ERROR(CountFile(spool.env(), spool.ActivePath(shard), &tables));
   }
-  std::vector<TableBacklog> sorted;
-  for (auto& [name, counts] : tables) sorted.push_back(std::move(counts));
-  return sorted;
+  tables.SortByTable();
+  return tables;
 }
 
 }  // namespace logroute::stat

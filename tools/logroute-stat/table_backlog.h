@@ -12,18 +12,20 @@
 #include <vector>
 
 #include "libcore/base/result.h"
+#include "libcore/metrics/table_counts.h"
 #include "libcore/spool/spool.h"
 
 namespace logroute::stat {
 
 struct TableBacklog {
-  std::string table;
   uint64_t events = 0;
   uint64_t bytes = 0;
   int64_t oldest_recv_ts = -1;  // -1: no record has a readable receive time
 };
 
+using TableBacklogs = metrics::PerTable<TableBacklog>;
+
 // One entry per table with waiting records, by table name.
-Result<std::vector<TableBacklog>> MeasureTables(const spool::Spool& spool);
+Result<TableBacklogs> MeasureTables(const spool::Spool& spool);
 
 }  // namespace logroute::stat

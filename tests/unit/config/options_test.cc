@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,73 @@ TEST(ConfigFileTest, AnEmptyListForAValueIsAUsageError) {
   for (std::string& arg : copy) argv.push_back(arg.data());
   EXPECT_EQ(cli.Parse(static_cast<int>(argv.size()), argv.data()), 64);
   std::remove(path.c_str());
+}
+
+enum class Color { kRed, kGreen, kBlue };
+
+// A tool with one enum option, --color, green by default.
+struct ColorTool {
+  ColorTool() {
+    cli.AddEnumOption("--color", color,
+                      {{"red", Color::kRed}, {"green", Color::kGreen}, {"blue", Color::kBlue}},
+                      "A colour");
+  }
+  std::string SettingText() const {
+    for (const CommandLine::Setting& setting : cli.Settings()) {
+      if (setting.name == "color") return setting.text + " # " + setting.source;
+    }
+    return "no setting";
+  }
+  CLI::App app{"test"};
+  CommandLine cli{app, "logroute-test"};
+  Color color = Color::kGreen;
+};
+
+TEST(EnumOptionTest, ANameBecomesItsValueWhereverItComesFrom) {
+  ColorTool flag;
+  ASSERT_TRUE(flag.cli.Reparse({"--color", "blue"}).ok());
+  EXPECT_EQ(flag.color, Color::kBlue);
+  EXPECT_EQ(flag.SettingText(), "color = blue # the command line");
+
+  ::setenv("LOGROUTE_COLOR", "red", 1);
+  ColorTool environment;
+  const Status parsed = environment.cli.Reparse({});
+  ::unsetenv("LOGROUTE_COLOR");
+  ASSERT_TRUE(parsed.ok()) << parsed.message();
+  EXPECT_EQ(environment.color, Color::kRed);
+  EXPECT_EQ(environment.SettingText(), "color = red # LOGROUTE_COLOR");
+
+  const std::string path = ::testing::TempDir() + "/color.conf";
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  ASSERT_NE(file, nullptr);
+  std::fputs("color = \"blue\"\n", file);
+  std::fclose(file);
+  ColorTool config_file;
+  ASSERT_TRUE(config_file.cli.Reparse({"--config", path}).ok());
+  std::remove(path.c_str());
+  EXPECT_EQ(config_file.color, Color::kBlue);
+  EXPECT_EQ(config_file.SettingText(), "color = blue # " + path + ":1");
+}
+
+TEST(EnumOptionTest, TheDefaultIsShownByName) {
+  ColorTool tool;
+  ASSERT_TRUE(tool.cli.Reparse({}).ok());
+  EXPECT_EQ(tool.color, Color::kGreen);
+  EXPECT_EQ(tool.SettingText(), "color = green # default");
+  EXPECT_NE(tool.app.help().find("--color TEXT:{red,green,blue}=green"), std::string::npos)
+      << tool.app.help();
+}
+
+TEST(EnumOptionTest, AnyOtherWordIsAUsageErrorNamingTheChoices) {
+  // "2" is what CLI11's transformer makes of "blue": not a name an operator may give.
+  for (const char* bad : {"purple", "Blue", "2"}) {
+    ColorTool tool;
+    const Status parsed = tool.cli.Reparse({std::string("--color=") + bad});
+    EXPECT_EQ(parsed.code(), Code::kUsage) << bad;
+    EXPECT_EQ(parsed.message(), std::string("--color: ") + bad +
+                                    " not in {red,green,blue} (--color from the command line)");
+    EXPECT_EQ(tool.color, Color::kGreen) << bad;
+  }
 }
 
 }  // namespace
