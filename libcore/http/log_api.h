@@ -8,6 +8,9 @@
 //   unrouted (reject policy) -> 422, same shapes, the reason under "event_name"
 //   spool full (ENOSPC, ...) -> 507 {"detail": "..."}; other spool errors -> 503
 //
+// Each event is judged by an ingest::Pipeline (parse, chain, record), as
+// recv --stdin's lines are.
+//
 // Judging and storing are separate steps so that the server can store the
 // records of several requests in one SpoolWriter::Append(): Judge() appends a
 // good request's records to a buffer, StoreRecords() writes a buffer. Every
@@ -34,6 +37,7 @@
 #include "libcore/base/env.h"
 #include "libcore/chain/live_chain.h"
 #include "libcore/http/metrics.h"
+#include "libcore/ingest/pipeline.h"
 #include "libcore/spool/writer.h"
 
 namespace logroute::http {
@@ -79,12 +83,15 @@ class LogApi {
   static void StoreFailed(const Status& status, ApiOutcome* out);
 
  private:
-  void JudgeOne(std::string_view body, std::string* records, ApiOutcome* out) const;
   void JudgeForm(const BodyType& type, std::string_view body, std::string* records,
                  ApiOutcome* out) const;
-  // The answer to one parsed, valid event: routed (201), dropped or refused.
-  void Route(std::string* records, ApiOutcome* out) const;
   void JudgeBatch(bool ndjson, std::string_view body, std::string* records, ApiOutcome* out) const;
+  // The answer to one event the thread's pipeline judged: 201, 202 (dropped), 400 or 422.
+  void Answer(ingest::Verdict verdict, ApiOutcome* out) const;
+  // The 400 answer, for errors found before or by the parser.
+  void Invalid(const event::FieldErrors& errors, ApiOutcome* out) const;
+  // Counts an unrouted event's name (what the unrouted policy decided on).
+  ingest::Verdict Counted(ingest::Verdict verdict) const;
 
   const chain::LiveChain& chain_;
   Metrics& metrics_;

@@ -12,7 +12,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libcore/base/file_util.h"
-#include "libcore/spool/record.h"
+#include "libcore/ingest/pipeline.h"
 #include "libcore/spool/rejects.h"
 
 namespace logroute::recv {
@@ -33,20 +33,19 @@ class Ingestor {
     ++stats_->lines;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) return Done();
-    if (!parser_.Parse(line, &event_)) return Bad(event::FormatErrors(parser_.errors()), line);
-    chain::Decision decision = chain_.Handle(event_);
-    switch (decision.action) {
-      case chain::Decision::Action::kReject:
-        return Bad(decision.reason, line);
-      case chain::Decision::Action::kDrop:
+    switch (pipeline_.Take(chain_, line, recv_ts, &batch_)) {
+      case ingest::Verdict::kInvalid:
+        return Bad(event::FormatErrors(pipeline_.errors()), line);
+      case ingest::Verdict::kRejected:
+        return Bad(pipeline_.decision().reason, line);
+      case ingest::Verdict::kDropped:
         ++stats_->dropped;
         return Done();
-      case chain::Decision::Action::kRoute:
+      case ingest::Verdict::kRouted:
         break;
     }
-    spool::AppendRecord(event_, decision.table, recv_ts, &batch_);
     ++batch_stats_.accepted;
-    CountTable(&batch_stats_.per_table, decision.table, 1);
+    CountTable(&batch_stats_.per_table, pipeline_.decision().table, 1);
     if (batch_.size() >= options_.batch_bytes) return Flush();
     return Status::Ok();
   }
@@ -134,8 +133,7 @@ class Ingestor {
   spool::SpoolWriter& writer_;
   const IngestOptions& options_;
   IngestStats* stats_;
-  event::EventParser parser_;
-  event::Event event_;
+  ingest::Pipeline pipeline_;
   std::string batch_;
   IngestStats batch_stats_;  // what batch_ holds, counted into *stats_ once it is spooled
   struct CloseFile {
