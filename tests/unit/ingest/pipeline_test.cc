@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "libcore/spool/record.h"
 
 namespace logroute::ingest {
@@ -22,17 +27,10 @@ TEST(PipelineTest, ARoutedEventAppendsOneRecordForItsTable) {
       Verdict::kRouted);
   EXPECT_EQ(pipeline.decision().table, "logs");
   EXPECT_EQ(pipeline.event().user_id, 5);
-  ASSERT_TRUE(records.starts_with("before\n")) << "appended, not replaced";
-  const std::string_view line =
-      std::string_view(records).substr(7, records.size() - 8);  // without its LF
-  ASSERT_EQ(records.back(), '\n');
-  spool::Record record;
-  ASSERT_EQ(spool::DecodeRecord(line, &record), "");
-  EXPECT_EQ(record.recv_ts, 1234);
-  EXPECT_EQ(record.table, "logs");
-  EXPECT_EQ(record.unix_ts, 7);
-  EXPECT_EQ(record.user_id, 5);
-  EXPECT_EQ(record.escaped_name, "login");
+  // The record of that event, after what the buffer held.
+  std::string expected = "before\n";
+  spool::AppendRecord({.unix_ts = 7, .user_id = 5, .event_name = "login"}, "logs", 1234, &expected);
+  EXPECT_EQ(records, expected);
 }
 
 TEST(PipelineTest, AnInvalidEventAppendsNothingAndKeepsTheParserErrors) {
@@ -53,8 +51,6 @@ TEST(PipelineTest, TheUnroutedPolicyRejectsStoresOrDrops) {
   EXPECT_EQ(pipeline.Take(Build("reject"), json, 1, &records), Verdict::kRejected);
   EXPECT_TRUE(records.empty());
   EXPECT_TRUE(pipeline.decision().unrouted);
-  EXPECT_NE(pipeline.decision().reason.find("signup"), std::string::npos)
-      << pipeline.decision().reason;
 
   EXPECT_EQ(pipeline.Take(Build("drop"), json, 1, &records), Verdict::kDropped);
   EXPECT_TRUE(records.empty());
@@ -74,11 +70,9 @@ TEST(PipelineTest, FormFieldsTakeTheSamePath) {
       {"unix_ts", "3"}, {"user_id", "4"}, {"event_name", "logout"}};
   ASSERT_EQ(pipeline.TakeFields(chain, fields, 9, &records), Verdict::kRouted);
   EXPECT_EQ(pipeline.decision().table, "logs");
-  spool::Record record;
-  ASSERT_EQ(spool::DecodeRecord(std::string_view(records).substr(0, records.size() - 1), &record),
-            "");
-  EXPECT_EQ(record.user_id, 4);
-  EXPECT_EQ(record.recv_ts, 9);
+  std::string expected;
+  spool::AppendRecord({.unix_ts = 3, .user_id = 4, .event_name = "logout"}, "logs", 9, &expected);
+  EXPECT_EQ(records, expected);
 
   const std::vector<std::pair<std::string, std::string>> partial = {{"unix_ts", "3"}};
   EXPECT_EQ(pipeline.TakeFields(chain, partial, 9, &records), Verdict::kInvalid);

@@ -20,13 +20,8 @@ struct Line {
   uint64_t number;
 };
 
-std::vector<Line> ReadAll(const std::string& content) {
-  TempDir dir;
-  testing::WriteFileOrDie(dir.Path("f"), content);
-  Result<std::unique_ptr<File>> file = Env::Default()->Open(dir.Path("f"), {});
-  EXPECT_TRUE(file.ok());
-  if (!file.ok()) return {};
-  LineReader reader(**file, dir.Path("f"));
+// Every line `reader` returns, each kept to its first `keep` bytes.
+std::vector<Line> ReadLines(LineReader& reader, size_t keep = 16) {
   std::vector<Line> lines;
   std::string_view line;
   bool complete;
@@ -35,9 +30,19 @@ std::vector<Line> ReadAll(const std::string& content) {
     EXPECT_TRUE(more.ok());
     if (!more.ok() || !*more) break;
     lines.push_back(
-        {std::string(line.substr(0, 16)), complete, reader.truncated(), reader.line_number()});
+        {std::string(line.substr(0, keep)), complete, reader.truncated(), reader.line_number()});
   }
   return lines;
+}
+
+std::vector<Line> ReadAll(const std::string& content) {
+  TempDir dir;
+  testing::WriteFileOrDie(dir.Path("f"), content);
+  Result<std::unique_ptr<File>> file = Env::Default()->Open(dir.Path("f"), {});
+  EXPECT_TRUE(file.ok());
+  if (!file.ok()) return {};
+  LineReader reader(**file, dir.Path("f"));
+  return ReadLines(reader);
 }
 
 TEST(LineReaderTest, LinesAndALastLineWithoutLf) {
@@ -106,15 +111,7 @@ TEST(LineReaderTest, ALineOfCutAtBytesOrMoreIsCutWithWhatWasRead) {
   for (size_t piece : {size_t{1}, size_t{4}, size_t{1000}}) {
     PiecesSource source(content, piece);
     LineReader reader(source, "input", 10);
-    std::vector<Line> lines;
-    std::string_view line;
-    bool complete;
-    for (;;) {
-      Result<bool> more = reader.Next(&line, &complete);
-      ASSERT_TRUE(more.ok());
-      if (!*more) break;
-      lines.push_back({std::string(line), complete, reader.truncated(), reader.line_number()});
-    }
+    const std::vector<Line> lines = ReadLines(reader, 100);
     ASSERT_EQ(lines.size(), 5u) << piece;
     EXPECT_EQ(lines[0].text, std::string(9, 'a'));
     EXPECT_FALSE(lines[0].truncated);
