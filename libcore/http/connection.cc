@@ -1,15 +1,18 @@
 #include "libcore/http/connection.h"
 
+#include <array>
 #include <limits>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "libcore/http/auth.h"
 #include "libcore/http/health.h"
+#include "libcore/http/response_head.h"
 
 namespace logroute::http {
 namespace {
@@ -291,27 +294,27 @@ void Connection::Respond(unsigned status, const char* content_type, std::string_
     state_.metrics.CountClientError(outcome_.client_error);
     if (spdlog::should_log(spdlog::level::debug)) LogClientError(status);
   }
-  response_.clear();
-  if (!allow.empty())
-    response_.set(bhttp::field::allow, beast::string_view(allow.data(), allow.size()));
-  if (status == 401) response_.set(bhttp::field::www_authenticate, "Bearer");
-  response_.result(status);
-  response_.version(parser_ && parser_->get().version() == 10 ? 10 : 11);
-  response_.set(bhttp::field::content_type, content_type);
-  response_.body().swap(outcome_.body);  // both keep their capacity for the next request
   if (state_.stopping.load()) close_after_ = true;
-  response_.keep_alive(!close_after_);
-  response_.prepare_payload();
+  body_.swap(outcome_.body);  // both keep their capacity for the next request
+  head_.clear();
+  AppendResponseHead({.version = parser_ && parser_->get().version() == 10 ? 10u : 11u,
+                      .status = status,
+                      .content_type = content_type,
+                      .allow = allow,
+                      .keep_alive = !close_after_,
+                      .content_length = body_.size()},
+                     &head_);
   // HEAD gets the fields a GET would, and no body (RFC 9110, 9.3.2): bytes
   // after them would be read as the start of the next answer. A request whose
   // header could not be read is no HEAD request: its 400 keeps its body (the
   // connection closes after it).
   if (parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head) {
-    response_.body().clear();
+    body_.clear();
   }
   state_.metrics.CountRequest(status);
   stream_.expires_after(state_.options.write_timeout);
-  bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+  const std::array<asio::const_buffer, 2> answer = {asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(stream_, answer, [self = shared_from_this()](beast::error_code ec, size_t) {
     self->OnWritten(ec);
   });
 }

@@ -33,7 +33,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/intrusive/list.hpp>
 
 #include "libcore/http/durable_queue.h"
@@ -137,7 +136,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Route* route_ = nullptr;  // of the request being served
   BodyType type_;
   ApiOutcome outcome_;
-  bhttp::response<bhttp::string_body> response_;
+  std::string head_;  // of the answer being written (AppendResponseHead)
+  std::string body_;  // of the answer being written
   bhttp::response<bhttp::empty_body> continue_;
   bool close_after_ = false;
   size_t drained_ = 0;
