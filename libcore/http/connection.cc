@@ -1,15 +1,18 @@
 #include "libcore/http/connection.h"
 
+#include <array>
 #include <limits>
 
 #include <spdlog/spdlog.h>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include "libcore/http/auth.h"
 #include "libcore/http/health.h"
+#include "libcore/http/response_head.h"
 
 namespace logroute::http {
 namespace {
@@ -34,45 +37,61 @@ bool IsDisconnect(beast::error_code ec) {
 
 }  // namespace
 
-void Worker::AwaitStore(std::shared_ptr<Connection> connection) {
-  waiting.push_back(std::move(connection));
+void Worker::Judge(std::shared_ptr<Connection> connection, std::string_view body) {
+  state_.api.Judge(connection->type_, body, &records_, &connection->outcome_);
+  if (connection->outcome_.records == 0) return connection->Finish(Status::Ok());
+  connection->phase_ = Connection::Phase::kStoring;
+  waiting_.push_back(std::move(connection));
   // A big group is written now: memory stays bounded whatever the load.
-  if (records.size() >= kMaxGroupBytes) return StoreGroup();
-  if (store_posted) return;
-  store_posted = true;
-  asio::post(io, [this] { StoreGroup(); });  // runs after the handlers already ready
+  if (records_.size() >= kMaxGroupBytes) return StoreGroup();
+  if (store_posted_) return;
+  store_posted_ = true;
+  asio::post(io_, [this] { StoreGroup(); });  // runs after the handlers already ready
 }
 
 void Worker::StoreGroup() {
-  store_posted = false;
-  if (waiting.empty()) return;
+  store_posted_ = false;
+  if (waiting_.empty()) return;
   std::vector<std::shared_ptr<Connection>> group;
-  group.swap(waiting);
+  group.swap(waiting_);
   spool::AppendTicket ticket;
-  const Status status = StoreRecords(state.writer, records, state.metrics, &ticket);
-  records.clear();
-  if (status.ok() && state.durable) {
-    state.durable->Submit(std::move(ticket),
-                          [this, group = std::move(group)](const Status& synced) mutable {
-                            asio::post(io, [group = std::move(group), synced] {
-                              for (const auto& connection : group) connection->OnStored(synced);
-                            });
-                          });
+  const Status status = StoreRecords(state_.writer, records_, state_.metrics, &ticket);
+  records_.clear();
+  if (status.ok() && state_.durable) {
+    state_.durable->Submit(std::move(ticket),
+                           [this, group = std::move(group)](const Status& synced) mutable {
+                             asio::post(io_, [group = std::move(group), synced] {
+                               for (const auto& connection : group) connection->Finish(synced);
+                             });
+                           });
     return;
   }
-  for (const auto& connection : group) connection->OnStored(status);
+  for (const auto& connection : group) connection->Finish(status);
 }
 
 void Worker::CloseIdle(size_t most) {
-  for (; most > 0 && !idle.empty(); --most) {
-    Connection& connection = idle.front();
-    idle.pop_front();
+  for (; most > 0 && !idle_.empty(); --most) {
+    Connection& connection = idle_.front();
+    idle_.pop_front();
     connection.CloseIfIdle();
   }
 }
 
 void Worker::CloseAll() {
-  for (Connection* c : connections) c->Close();
+  for (Connection* c : connections_) c->Close();
+}
+
+const Route Connection::kRoutes[] = {
+    {bhttp::verb::post, "/api/log", Route::Auth::kToken, &Connection::ServeLog},
+    {bhttp::verb::get, "/healthz", Route::Auth::kOpen, &Connection::ServeHealth},
+    {bhttp::verb::get, "/metrics", Route::Auth::kToken, &Connection::ServeMetrics},
+};
+
+const Route* Connection::FindRoute(std::string_view path) {
+  for (const Route& route : kRoutes) {
+    if (route.path == path) return &route;
+  }
+  return nullptr;
 }
 
 Connection::Connection(tcp::socket socket, ServerState& state, Worker& worker)
@@ -82,14 +101,14 @@ Connection::Connection(tcp::socket socket, ServerState& state, Worker& worker)
       buffer_(state.options.max_header) {}
 
 Connection::~Connection() {
-  worker_.connections.erase(this);
+  worker_.Remove(*this);
   state_.live_connections.fetch_sub(1);
 }
 
 size_t Connection::ReadSize() const { return std::min(kReadSize, buffer_.max_size()); }
 
 void Connection::Start() {
-  worker_.connections.insert(this);
+  worker_.Add(*this);
   beast::error_code ec;
   stream_.socket().set_option(tcp::no_delay(true), ec);  // answers are small: send them now
   WaitForRequest();
@@ -113,7 +132,7 @@ void Connection::WaitForRequest() {
   // Waiting for a request has its own (idle) deadline; once a byte arrived,
   // the header deadline runs, so a trickling client cannot hold a slot long.
   phase_ = Phase::kIdle;
-  worker_.idle.push_back(*this);
+  worker_.ListIdle(*this);
   stream_.expires_after(state_.options.idle_timeout);
   stream_.async_read_some(buffer_.prepare(ReadSize()),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
@@ -151,30 +170,25 @@ void Connection::OnHeader(beast::error_code ec) {
   }
   const std::string_view target = Sv(request.target());
   const std::string_view path = target.substr(0, target.find('?'));
-  Endpoint endpoint = Endpoint::kNone;
-  if (path == "/api/log")
-    endpoint = Endpoint::kLog;
-  else if (path == "/healthz")
-    endpoint = Endpoint::kHealth;
-  else if (path == "/metrics")
-    endpoint = Endpoint::kMetrics;
-
+  route_ = FindRoute(path);
+  // An unknown path needs the token too: without it, no answer tells what exists.
   const std::string& token = state_.options.token;
-  if (!token.empty() && endpoint != Endpoint::kHealth &&
+  if (!token.empty() && (route_ == nullptr || route_->auth == Route::Auth::kToken) &&
       !BearerMatches(Sv(request[bhttp::field::authorization]), token)) {
     return Fail(401, ClientError::kUnauthorized, "missing or wrong bearer token");
   }
-  if (endpoint == Endpoint::kNone) return Fail(404, ClientError::kNotFound, "not found");
-  if (endpoint != Endpoint::kLog) {
-    if (request.method() != bhttp::verb::get) {
-      return Fail(405, ClientError::kMethodNotAllowed, "method not allowed", "GET");
-    }
-    if (!parser_->is_done()) close_after_ = true;  // a GET with a body: not worth reading
-    return endpoint == Endpoint::kHealth ? ServeHealth() : ServeMetrics();
+  if (route_ == nullptr) return Fail(404, ClientError::kNotFound, "not found");
+  if (request.method() != route_->method) {
+    return Fail(405, ClientError::kMethodNotAllowed, "method not allowed",
+                Sv(bhttp::to_string(route_->method)));
   }
-  if (request.method() != bhttp::verb::post) {
-    return Fail(405, ClientError::kMethodNotAllowed, "method not allowed", "POST");
-  }
+  if (route_->method == bhttp::verb::post) return AcceptBody();
+  if (!parser_->is_done()) close_after_ = true;  // a GET with a body: not worth reading
+  (this->*route_->handler)();
+}
+
+void Connection::AcceptBody() {
+  const auto& request = parser_->get();
   std::optional<BodyType> type = BodyTypeOf(Sv(request[bhttp::field::content_type]));
   if (!type) {
     return Fail(415, ClientError::kUnsupportedMediaType,
@@ -214,19 +228,17 @@ void Connection::ReadBody() {
 
 void Connection::OnBody(beast::error_code ec) {
   if (ec) return OnReadError(ec);
-  const std::string& body = parser_->get().body();
-  state_.metrics.AddBytesReceived(body.size());
-  state_.api.Judge(type_, body, &worker_.records, &outcome_);
-  if (outcome_.records == 0) return Respond(outcome_.status, "application/json");
-  phase_ = Phase::kStoring;
-  worker_.AwaitStore(shared_from_this());
+  state_.metrics.AddBytesReceived(parser_->get().body().size());
+  (this->*route_->handler)();
 }
 
-void Connection::OnStored(const Status& status) {
-  if (status.ok())
+void Connection::ServeLog() { worker_.Judge(shared_from_this(), parser_->get().body()); }
+
+void Connection::Finish(const Status& stored) {
+  if (stored.ok())
     state_.api.CountStored(outcome_);
   else
-    LogApi::StoreFailed(status, &outcome_);
+    LogApi::StoreFailed(stored, &outcome_);
   Respond(outcome_.status, "application/json");
 }
 
@@ -266,7 +278,7 @@ void Connection::ServeMetrics() {
 }
 
 void Connection::Fail(unsigned status, ClientError reason, std::string_view detail,
-                      const char* allow) {
+                      std::string_view allow) {
   // The rest of an unread body would be taken for the next request.
   if (!parser_ || !parser_->is_done()) close_after_ = true;
   outcome_.client_error = reason;
@@ -276,32 +288,33 @@ void Connection::Fail(unsigned status, ClientError reason, std::string_view deta
   Respond(status, "application/json", allow);
 }
 
-void Connection::Respond(unsigned status, const char* content_type, const char* allow) {
+void Connection::Respond(unsigned status, const char* content_type, std::string_view allow) {
   phase_ = Phase::kWriting;
   if (status >= 400 && status < 500) {
     state_.metrics.CountClientError(outcome_.client_error);
     if (spdlog::should_log(spdlog::level::debug)) LogClientError(status);
   }
-  response_.clear();
-  if (allow != nullptr) response_.set(bhttp::field::allow, allow);
-  if (status == 401) response_.set(bhttp::field::www_authenticate, "Bearer");
-  response_.result(status);
-  response_.version(parser_ && parser_->get().version() == 10 ? 10 : 11);
-  response_.set(bhttp::field::content_type, content_type);
-  response_.body().swap(outcome_.body);  // both keep their capacity for the next request
   if (state_.stopping.load()) close_after_ = true;
-  response_.keep_alive(!close_after_);
-  response_.prepare_payload();
+  body_.swap(outcome_.body);  // both keep their capacity for the next request
+  head_.clear();
+  AppendResponseHead({.version = parser_ && parser_->get().version() == 10 ? 10u : 11u,
+                      .status = status,
+                      .content_type = content_type,
+                      .allow = allow,
+                      .keep_alive = !close_after_,
+                      .content_length = body_.size()},
+                     &head_);
   // HEAD gets the fields a GET would, and no body (RFC 9110, 9.3.2): bytes
   // after them would be read as the start of the next answer. A request whose
   // header could not be read is no HEAD request: its 400 keeps its body (the
   // connection closes after it).
   if (parser_ && parser_->is_header_done() && parser_->get().method() == bhttp::verb::head) {
-    response_.body().clear();
+    body_.clear();
   }
   state_.metrics.CountRequest(status);
   stream_.expires_after(state_.options.write_timeout);
-  bhttp::async_write(stream_, response_, [self = shared_from_this()](beast::error_code ec, size_t) {
+  const std::array<asio::const_buffer, 2> answer = {asio::buffer(head_), asio::buffer(body_)};
+  asio::async_write(stream_, answer, [self = shared_from_this()](beast::error_code ec, size_t) {
     self->OnWritten(ec);
   });
 }
@@ -345,7 +358,7 @@ void Connection::LingerClose() {
 }
 
 void Connection::Drain() {
-  stream_.async_read_some(asio::buffer(worker_.scratch),
+  stream_.async_read_some(worker_.scratch(),
                           [self = shared_from_this()](beast::error_code ec, size_t n) {
                             self->drained_ += n;
                             if (ec || self->drained_ > kMaxDrain) return self->Close();

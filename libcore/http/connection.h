@@ -33,7 +33,6 @@
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
 #include <boost/intrusive/list.hpp>
 
 #include "libcore/http/durable_queue.h"
@@ -66,7 +65,18 @@ struct ServerState {
   std::atomic<int> live_connections{0};
 };
 
-struct Worker;
+class Worker;
+class Connection;
+
+// The server's routes: what a request line must name, and who may ask.
+struct Route {
+  enum class Auth { kToken, kOpen };  // kToken: the bearer token, when one is set
+  bhttp::verb method;
+  std::string_view path;
+  Auth auth;
+  // Serves the request once its header is read (GET) or its body is (POST).
+  void (Connection::*handler)();
+};
 
 // Links a connection waiting for a request into its Worker's idle list.
 using IdleHook =
@@ -82,29 +92,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void Start();
   void CloseIfIdle();  // between requests: close now
   void Close();
-  // The group holding this request's records was stored (and synced), or not.
-  void OnStored(const Status& status);
 
  private:
-  friend struct Worker;
+  friend class Worker;
+  static const Route kRoutes[];
+  static const Route* FindRoute(std::string_view path);  // nullptr: no such path
   enum class Phase { kIdle, kHeader, kBody, kStoring, kWriting, kClosing };
-  enum class Endpoint { kNone, kLog, kHealth, kMetrics };
 
   void WaitForRequest();
   void ReadHeader();
   void OnHeader(beast::error_code ec);
+  // The checks of a request with a body, before reading it: type, length, 100-continue.
+  void AcceptBody();
   void ReadBody();
   void OnBody(beast::error_code ec);
   void OnReadError(beast::error_code ec);
   void Refuse(Cap cap);
+  void ServeLog();
+  // The one place a request to /api/log ends: `stored` is how its records
+  // were stored (and synced), OK when it had none; counts it, or turns it
+  // into a 503/507, and answers.
+  void Finish(const Status& stored);
   void ServeHealth();
   void ServeMetrics();
   // An error answer {"detail": ...}; closes afterwards if the body is unread.
   void Fail(unsigned status, ClientError reason, std::string_view detail,
-            const char* allow = nullptr);
+            std::string_view allow = {});
   // Logs a 4xx answer (in outcome_) with its reason, at debug level.
   void LogClientError(unsigned status) const;
-  void Respond(unsigned status, const char* content_type, const char* allow = nullptr);
+  void Respond(unsigned status, const char* content_type, std::string_view allow = {});
   void OnWritten(beast::error_code ec);
   void LingerClose();
   void Drain();
@@ -117,15 +133,18 @@ class Connection : public std::enable_shared_from_this<Connection> {
   IdleHook idle_hook_;
   beast::flat_buffer buffer_;  // at most ServerOptions::max_header bytes
   std::optional<RequestParser> parser_;
+  const Route* route_ = nullptr;  // of the request being served
   BodyType type_;
   ApiOutcome outcome_;
-  bhttp::response<bhttp::string_body> response_;
+  std::string head_;  // of the answer being written (AppendResponseHead)
+  std::string body_;  // of the answer being written
   bhttp::response<bhttp::empty_body> continue_;
   bool close_after_ = false;
   size_t drained_ = 0;
 };
 
-// One event loop and one thread; the connections it serves.
+// One event loop and one thread; the connections it serves, and the buffers
+// they share.
 //
 // Requests judged good in the same turn of the loop are stored together: their
 // records go to one buffer, written by one SpoolWriter::Append() once the
@@ -135,27 +154,43 @@ class Connection : public std::enable_shared_from_this<Connection> {
 //
 // The connections waiting for a request are listed, longest waiting first, so
 // that at the connection limit the server can close those first.
-struct Worker {
-  explicit Worker(ServerState& s) : state(s) {}
+//
+// Thread safety: every member but io() runs on the worker's thread.
+class Worker {
+ public:
+  explicit Worker(ServerState& state) : state_(state) {}
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
 
-  // Adds `connection`, whose records Judge() put into `records`, to the group.
-  void AwaitStore(std::shared_ptr<Connection> connection);
-  void StoreGroup();
+  asio::io_context& io() { return io_; }
+  void Add(Connection& connection) { connections_.insert(&connection); }
+  void Remove(Connection& connection) { connections_.erase(&connection); }
+  size_t connections() const { return connections_.size(); }
+  // Lists `connection` as waiting for a request; it leaves the list by
+  // unlinking its hook, or when destroyed.
+  void ListIdle(Connection& connection) { idle_.push_back(connection); }
+  // Judges a request to /api/log; one with records joins the next group
+  // store, any other is finished at once. Either way Finish() ends it.
+  void Judge(std::shared_ptr<Connection> connection, std::string_view body);
   void CloseIdle(size_t most);  // those waiting longest for a request go now
   void CloseAll();              // the stop's deadline passed
+  // Where closing connections read what they drop.
+  asio::mutable_buffer scratch() { return asio::buffer(scratch_); }
 
-  ServerState& state;
-  asio::io_context io{1};
-  std::unordered_set<Connection*> connections;
+ private:
+  void StoreGroup();
+
+  ServerState& state_;
+  asio::io_context io_{1};
+  std::unordered_set<Connection*> connections_;
   boost::intrusive::list<
       Connection, boost::intrusive::member_hook<Connection, IdleHook, &Connection::idle_hook_>,
       boost::intrusive::constant_time_size<false>>
-      idle;
-  std::string records;
-  std::vector<std::shared_ptr<Connection>> waiting;
-  bool store_posted = false;
-  // Where closing connections read what they drop (only this thread writes it).
-  std::vector<char> scratch = std::vector<char>(64 << 10);
+      idle_;
+  std::string records_;  // of the group being gathered
+  std::vector<std::shared_ptr<Connection>> waiting_;
+  bool store_posted_ = false;
+  std::vector<char> scratch_ = std::vector<char>(64 << 10);
 };
 
 }  // namespace logroute::http

@@ -10,7 +10,6 @@
 
 #include "libcore/http/batch.h"
 #include "libcore/http/form.h"
-#include "libcore/spool/record.h"
 
 namespace logroute::http {
 namespace {
@@ -95,8 +94,7 @@ void AppendErrorsJson(const event::FieldErrors& errors, std::string* out) {
 namespace {
 
 struct Scratch {
-  event::EventParser parser;
-  event::Event event;
+  ingest::Pipeline pipeline;
   std::vector<BatchItem> items;
   FormFields fields;
 };
@@ -105,13 +103,7 @@ thread_local Scratch scratch;
 
 void CountTable(std::string_view table, ApiOutcome* out) {
   ++out->records;
-  for (auto& [name, count] : out->tables) {
-    if (name == table) {
-      ++count;
-      return;
-    }
-  }
-  out->tables.emplace_back(table, 1);
+  ++out->tables[table];
 }
 
 }  // namespace
@@ -125,29 +117,11 @@ void LogApi::Judge(const BodyType& type, std::string_view body, std::string* rec
   if (type.kind == BodyKind::kUrlEncoded || type.kind == BodyKind::kMultipart) {
     return JudgeForm(type, body, records, out);
   }
-  if (IsBlank(body)) {
-    metrics_.CountInvalid(1);
-    out->status = 400;
-    out->client_error = ClientError::kInvalidEvent;
-    AppendErrorsJson({{"", "the body is empty"}}, &out->body);
-    return;
-  }
+  if (IsBlank(body)) return Invalid({{"", "the body is empty"}}, out);
   if (type.kind == BodyKind::kNdjson) return JudgeBatch(true, body, records, out);
   const size_t first = body.find_first_not_of(" \t\r\n");
   if (body[first] == '[') return JudgeBatch(false, body, records, out);
-  JudgeOne(body, records, out);
-}
-
-void LogApi::JudgeOne(std::string_view body, std::string* records, ApiOutcome* out) const {
-  Scratch& s = scratch;
-  if (!s.parser.Parse(body, &s.event)) {
-    metrics_.CountInvalid(1);
-    out->status = 400;
-    out->client_error = ClientError::kInvalidEvent;
-    AppendErrorsJson(s.parser.errors(), &out->body);
-    return;
-  }
-  Route(records, out);
+  Answer(scratch.pipeline.Take(*out->chain, body, env_->NowSeconds(), records), out);
 }
 
 void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string* records,
@@ -156,40 +130,47 @@ void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string*
   const std::string malformed = type.kind == BodyKind::kUrlEncoded
                                     ? DecodeUrlEncoded(body, &s.fields)
                                     : DecodeMultipart(body, type.boundary, &s.fields);
-  if (!malformed.empty() || !s.parser.ParseFields(s.fields, &s.event)) {
-    metrics_.CountInvalid(1);
-    out->status = 400;
-    out->client_error = ClientError::kInvalidEvent;
-    AppendErrorsJson(malformed.empty() ? s.parser.errors() : event::FieldErrors{{"", malformed}},
-                     &out->body);
-    return;
-  }
-  Route(records, out);
+  if (!malformed.empty()) return Invalid({{"", malformed}}, out);
+  Answer(s.pipeline.TakeFields(*out->chain, s.fields, env_->NowSeconds(), records), out);
 }
 
-void LogApi::Route(std::string* records, ApiOutcome* out) const {
-  Scratch& s = scratch;
-  const chain::Decision decision = out->chain->Handle(s.event);
-  if (decision.unrouted) metrics_.CountUnroutedName(s.event.event_name);
-  switch (decision.action) {
-    case chain::Decision::Action::kReject:
+void LogApi::Invalid(const event::FieldErrors& errors, ApiOutcome* out) const {
+  metrics_.CountInvalid(1);
+  out->status = 400;
+  out->client_error = ClientError::kInvalidEvent;
+  AppendErrorsJson(errors, &out->body);
+}
+
+ingest::Verdict LogApi::Counted(ingest::Verdict verdict) const {
+  const ingest::Pipeline& pipeline = scratch.pipeline;
+  if (verdict != ingest::Verdict::kInvalid && pipeline.decision().unrouted) {
+    metrics_.CountUnroutedName(pipeline.event().event_name);
+  }
+  return verdict;
+}
+
+void LogApi::Answer(ingest::Verdict verdict, ApiOutcome* out) const {
+  const ingest::Pipeline& pipeline = scratch.pipeline;
+  switch (Counted(verdict)) {
+    case ingest::Verdict::kInvalid:
+      return Invalid(pipeline.errors(), out);
+    case ingest::Verdict::kRejected:
       metrics_.CountUnrouted(1);
       out->status = 422;
       out->client_error = ClientError::kUnroutedEvent;
-      AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
+      AppendErrorsJson({ReasonToError(pipeline.decision().reason)}, &out->body);
       return;
-    case chain::Decision::Action::kDrop:
+    case ingest::Verdict::kDropped:
       metrics_.CountDropped(1);
       out->status = 202;
       out->body = R"({"accepted":0,"dropped":1})";
       return;
-    case chain::Decision::Action::kRoute:
+    case ingest::Verdict::kRouted:
       break;
   }
-  spool::AppendRecord(s.event, decision.table, env_->NowSeconds(), records);
-  CountTable(decision.table, out);
+  CountTable(pipeline.decision().table, out);
   out->status = 201;
-  event::AppendEventJson(s.event, &out->body);
+  event::AppendEventJson(pipeline.event(), &out->body);
 }
 
 void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records,
@@ -198,37 +179,28 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
   if (ndjson) {
     SplitNdjson(body, &s.items);
   } else if (std::string error = SplitJsonArray(body, &s.items); !error.empty()) {
-    metrics_.CountInvalid(1);
-    out->status = 400;
-    out->client_error = ClientError::kInvalidEvent;
-    AppendErrorsJson({{"", error}}, &out->body);
-    return;
+    return Invalid({{"", error}}, out);
   }
   const size_t mark = records->size();
   const int64_t recv_ts = env_->NowSeconds();
   uint64_t dropped = 0;
   for (size_t i = 0; i < s.items.size(); ++i) {
     const BatchItem& item = s.items[i];
-    chain::Decision decision;
-    const bool parsed = s.parser.Parse(item.text, &s.event);
-    if (parsed) {
-      decision = out->chain->Handle(s.event);
-      if (decision.unrouted) metrics_.CountUnroutedName(s.event.event_name);
-      if (decision.action == chain::Decision::Action::kRoute) {
-        spool::AppendRecord(s.event, decision.table, recv_ts, records);
-        CountTable(decision.table, out);
-        continue;
-      }
-      if (decision.action == chain::Decision::Action::kDrop) {
-        ++dropped;
-        continue;
-      }
+    const ingest::Verdict verdict =
+        Counted(s.pipeline.Take(*out->chain, item.text, recv_ts, records));
+    if (verdict == ingest::Verdict::kRouted) {
+      CountTable(s.pipeline.decision().table, out);
+      continue;
+    }
+    if (verdict == ingest::Verdict::kDropped) {
+      ++dropped;
+      continue;
     }
     // All or nothing: the first bad item fails the whole request.
     records->resize(mark);
     out->records = 0;
     out->tables.clear();
-    const bool invalid = !parsed;
+    const bool invalid = verdict == ingest::Verdict::kInvalid;
     if (invalid)
       metrics_.CountInvalid(1);
     else
@@ -243,9 +215,9 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     }
     out->body += R"(,"errors":)";
     if (invalid)
-      AppendErrorsJson(s.parser.errors(), &out->body);
+      AppendErrorsJson(s.pipeline.errors(), &out->body);
     else
-      AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
+      AppendErrorsJson({ReasonToError(s.pipeline.decision().reason)}, &out->body);
     out->body.push_back('}');
     return;
   }

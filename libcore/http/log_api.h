@@ -8,6 +8,9 @@
 //   unrouted (reject policy) -> 422, same shapes, the reason under "event_name"
 //   spool full (ENOSPC, ...) -> 507 {"detail": "..."}; other spool errors -> 503
 //
+// Each event is judged by an ingest::Pipeline (parse, chain, record), as
+// recv --stdin's lines are.
+//
 // Judging and storing are separate steps so that the server can store the
 // records of several requests in one SpoolWriter::Append(): Judge() appends a
 // good request's records to a buffer, StoreRecords() writes a buffer. Every
@@ -34,6 +37,8 @@
 #include "libcore/base/env.h"
 #include "libcore/chain/live_chain.h"
 #include "libcore/http/metrics.h"
+#include "libcore/ingest/pipeline.h"
+#include "libcore/metrics/table_counts.h"
 #include "libcore/spool/writer.h"
 
 namespace logroute::http {
@@ -52,12 +57,11 @@ struct BodyType {
 std::optional<BodyType> BodyTypeOf(std::string_view content_type);
 
 struct ApiOutcome {
-  unsigned status = 500;  // what to answer (once stored, when `records` > 0)
-  std::string body;       // JSON
-  uint64_t records = 0;   // records Judge() appended for this request
-  // Accepted per table; the names point into `chain`.
-  std::vector<std::pair<std::string_view, uint64_t>> tables;
-  std::shared_ptr<const chain::Chain> chain;              // the snapshot that judged the request
+  unsigned status = 500;                      // what to answer (once stored, when `records` > 0)
+  std::string body;                           // JSON
+  uint64_t records = 0;                       // records Judge() appended for this request
+  metrics::TableCounts tables;                // accepted per table
+  std::shared_ptr<const chain::Chain> chain;  // the snapshot that judged the request
   ClientError client_error = ClientError::kInvalidEvent;  // why, when `status` is a 4xx
 };
 
@@ -79,12 +83,15 @@ class LogApi {
   static void StoreFailed(const Status& status, ApiOutcome* out);
 
  private:
-  void JudgeOne(std::string_view body, std::string* records, ApiOutcome* out) const;
   void JudgeForm(const BodyType& type, std::string_view body, std::string* records,
                  ApiOutcome* out) const;
-  // The answer to one parsed, valid event: routed (201), dropped or refused.
-  void Route(std::string* records, ApiOutcome* out) const;
   void JudgeBatch(bool ndjson, std::string_view body, std::string* records, ApiOutcome* out) const;
+  // The answer to one event the thread's pipeline judged: 201, 202 (dropped), 400 or 422.
+  void Answer(ingest::Verdict verdict, ApiOutcome* out) const;
+  // The 400 answer, for errors found before or by the parser.
+  void Invalid(const event::FieldErrors& errors, ApiOutcome* out) const;
+  // Counts an unrouted event's name (what the unrouted policy decided on).
+  ingest::Verdict Counted(ingest::Verdict verdict) const;
 
   const chain::LiveChain& chain_;
   Metrics& metrics_;

@@ -70,10 +70,10 @@ struct Server::Impl {
       : state(options, chain, writer, env) {
     const int threads = std::max(1, options.threads);
     for (int i = 0; i < threads; ++i) workers.push_back(std::make_unique<Worker>(state));
-    acceptor.emplace(workers[0]->io);
-    signals.emplace(workers[0]->io);
-    drain_timer.emplace(workers[0]->io);
-    retry_timer.emplace(workers[0]->io);
+    acceptor.emplace(workers[0]->io());
+    signals.emplace(workers[0]->io());
+    drain_timer.emplace(workers[0]->io());
+    retry_timer.emplace(workers[0]->io());
   }
 
   Status Listen();
@@ -102,7 +102,7 @@ struct Server::Impl {
 Status Server::Impl::Listen() {
   LOGROUTE_ASSIGN_OR_RETURN(ListenAddress address, ParseListenAddress(state.options.listen));
   beast::error_code ec;
-  tcp::resolver resolver(workers[0]->io);
+  tcp::resolver resolver(workers[0]->io());
   const auto results =
       resolver.resolve(address.host, std::to_string(address.port),
                        tcp::resolver::passive | tcp::resolver::numeric_service, ec);
@@ -136,7 +136,7 @@ Worker& Server::Impl::NextWorker() { return *workers[next_worker++ % workers.siz
 
 void Server::Impl::Start(Worker& worker, tcp::socket socket) {
   state.live_connections.fetch_add(1);
-  asio::post(worker.io, [this, &worker, s = std::move(socket)]() mutable {
+  asio::post(worker.io(), [this, &worker, s = std::move(socket)]() mutable {
     std::make_shared<Connection>(std::move(s), state, worker)->Start();
   });
 }
@@ -144,7 +144,7 @@ void Server::Impl::Start(Worker& worker, tcp::socket socket) {
 void Server::Impl::Accept() {
   if (state.live_connections.load() >= state.options.max_connections) return WaitForRoom();
   Worker& worker = NextWorker();
-  acceptor->async_accept(worker.io, [this, &worker](beast::error_code ec, tcp::socket socket) {
+  acceptor->async_accept(worker.io(), [this, &worker](beast::error_code ec, tcp::socket socket) {
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) return;
     if (ec) {
       // Out of descriptors or memory: pause rather than spin; clients wait in the backlog.
@@ -161,7 +161,7 @@ void Server::Impl::Accept() {
     for (int i = 1; i < kAcceptBurst; ++i) {
       if (state.live_connections.load() >= state.options.max_connections) break;
       Worker& next = NextWorker();
-      tcp::socket more(next.io);
+      tcp::socket more(next.io());
       acceptor->accept(more, ec);
       if (ec) break;  // would_block; another error comes back to async_accept
       Start(next, std::move(more));
@@ -187,7 +187,7 @@ void Server::Impl::WaitForRoom() {
           state.options.max_connections);
     }
     for (auto& worker : workers) {
-      asio::post(worker->io, [w = worker.get()] { w->CloseIdle(kReclaimBatch); });
+      asio::post(worker->io(), [w = worker.get()] { w->CloseIdle(kReclaimBatch); });
     }
     retry_timer->expires_after(kFullRetry);
     retry_timer->async_wait([this](beast::error_code wait_ec) {
@@ -220,7 +220,7 @@ void Server::Impl::BeginStop() {
   signals->cancel(ec);
   retry_timer->cancel();
   for (auto& worker : workers) {
-    asio::post(worker->io, [w = worker.get()] { w->CloseIdle(SIZE_MAX); });
+    asio::post(worker->io(), [w = worker.get()] { w->CloseIdle(SIZE_MAX); });
   }
   stop_deadline = std::chrono::steady_clock::now() + state.options.shutdown_timeout;
   CheckDrained();
@@ -235,7 +235,7 @@ void Server::Impl::CheckDrained() {
     forced = true;
     spdlog::warn("Stop deadline passed; closing {} connections", state.live_connections.load());
     for (auto& worker : workers) {
-      asio::post(worker->io, [w = worker.get()] { w->CloseAll(); });
+      asio::post(worker->io(), [w = worker.get()] { w->CloseAll(); });
     }
   }
   drain_timer->expires_after(std::chrono::milliseconds(20));
@@ -276,21 +276,21 @@ std::string Server::local_address() const {
 
 Status Server::Run() {
   Impl& impl = *impl_;
-  for (auto& worker : impl.workers) impl.guards.push_back(asio::make_work_guard(worker->io));
+  for (auto& worker : impl.workers) impl.guards.push_back(asio::make_work_guard(worker->io()));
   if (impl.state.options.handle_signals) impl.WaitForSignal();
   impl.Accept();
   std::vector<std::thread> threads;
   for (size_t i = 1; i < impl.workers.size(); ++i) {
-    threads.emplace_back([&impl, i] { impl.workers[i]->io.run(); });
+    threads.emplace_back([&impl, i] { impl.workers[i]->io().run(); });
   }
-  impl.workers[0]->io.run();
+  impl.workers[0]->io().run();
   for (std::thread& t : threads) t.join();
   impl.state.durable.reset();  // every connection is gone, so nothing is pending
   return Status::Ok();
 }
 
 void Server::Stop() {
-  asio::post(impl_->workers[0]->io, [impl = impl_.get()] { impl->BeginStop(); });
+  asio::post(impl_->workers[0]->io(), [impl = impl_.get()] { impl->BeginStop(); });
 }
 
 }  // namespace logroute::http

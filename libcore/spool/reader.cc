@@ -18,9 +18,9 @@ Result<std::vector<uint64_t>> ListSegments(const Spool& spool, int shard) {
   return segments;
 }
 
-LineReader::LineReader(ByteSource& source, std::string name)
-    : source_(source), name_(std::move(name)) {
-  buffer_.resize(kMaxLineBytes);
+LineReader::LineReader(ByteSource& source, std::string name, size_t cut_at)
+    : source_(source), name_(std::move(name)), cut_at_(std::max<size_t>(cut_at, 1)) {
+  buffer_.resize(std::max(cut_at_, kMaxLineBytes));
 }
 
 Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
@@ -40,7 +40,16 @@ Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
       const auto length = static_cast<size_t>(newline - start);
       *line = std::string_view(start, length);
       *complete = true;
+      truncated_ = length >= cut_at_;
       begin_ += length + 1;
+      ++line_number_;
+      return true;
+    } else if (end_ - begin_ >= cut_at_) {  // no LF in sight: cut the line here
+      *line = std::string_view(start, end_ - begin_);
+      *complete = true;
+      truncated_ = true;
+      skipping_ = true;
+      begin_ = end_;
       ++line_number_;
       return true;
     } else if (eof_) {
@@ -56,15 +65,6 @@ Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
       std::memmove(buffer_.data(), buffer_.data() + begin_, end_ - begin_);
       end_ -= begin_;
       begin_ = 0;
-    }
-    if (end_ == buffer_.size()) {  // a line as long as the whole buffer: cut it
-      *line = std::string_view(buffer_.data(), end_);
-      *complete = true;
-      truncated_ = true;
-      skipping_ = true;
-      begin_ = end_;
-      ++line_number_;
-      return true;
     }
     if (eof_) continue;
     Result<size_t> n = source_.Read(buffer_.data() + end_, buffer_.size() - end_);

@@ -15,28 +15,33 @@ namespace logroute::spool {
 // Sequence numbers of the shard's sealed segments, ascending.
 Result<std::vector<uint64_t>> ListSegments(const Spool& spool, int shard);
 
-// Reads a file line by line through a fixed buffer, so that memory stays
-// bounded whatever the file holds. Spool records are far shorter than
-// kMaxLineBytes; a longer "line" (a hand-made file, a zero-filled region after
-// a power cut) is returned cut to kMaxLineBytes with truncated() set, and the
-// rest of it is skipped.
+// Reads a file or a stream line by line through a fixed buffer, so that memory
+// stays bounded whatever it holds: flush and stat read segments with it, recv
+// reads standard input. Spool records are far shorter than kMaxLineBytes. A
+// line of `cut_at` bytes or more (a hand-made file, a zero-filled region after
+// a power cut, a line past --max-line-bytes) is returned once with truncated()
+// set: its first bytes, at least `cut_at` of them (as many as the buffer
+// holds; exactly `cut_at` with the default), and the rest of it is skipped.
 class LineReader {
  public:
   static constexpr size_t kMaxLineBytes = 1 << 20;
 
   // Reads from `source`, which outlives the reader; `name` is for errors.
-  LineReader(ByteSource& source, std::string name);
+  explicit LineReader(ByteSource& source, std::string name, size_t cut_at = kMaxLineBytes);
 
-  // The next line without its LF. Returns false at the end of the file. A last
-  // line with no LF is returned with *complete = false (a torn record).
+  // The next line without its LF. Returns false at the end of the input. A
+  // last line with no LF is returned with *complete = false (a torn record).
+  // A cut line has *complete = true, though its end may not be read
+  // yet. The line is valid until the next call. Errors are the source's.
   Result<bool> Next(std::string_view* line, bool* complete);
   uint64_t line_number() const { return line_number_; }
-  // True when the line Next() returned last was cut at kMaxLineBytes.
+  // True when the line Next() returned last was cut (see above).
   bool truncated() const { return truncated_; }
 
  private:
   ByteSource& source_;
   std::string name_;
+  size_t cut_at_;
   std::string buffer_;
   size_t begin_ = 0;  // unread data is buffer_[begin_, end_)
   size_t end_ = 0;

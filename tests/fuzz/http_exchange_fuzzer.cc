@@ -115,7 +115,7 @@ std::string Exchange(Fixture& f, std::string_view sent, size_t piece) {
   int fds[2];
   FUZZ_CHECK(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0,
              std::string("socketpair failed: ") + std::strerror(errno));
-  asio::io_context& io = f.worker->io;
+  asio::io_context& io = f.worker->io();
   tcp::socket socket(io);
   beast::error_code ec;
   socket.assign(tcp::v4(), fds[1],
@@ -157,7 +157,7 @@ std::string Exchange(Fixture& f, std::string_view sent, size_t piece) {
       if (r == 0 || errno != EAGAIN) eof = true;
       break;
     }
-    if (eof && shut && f.worker->connections.empty()) break;
+    if (eof && shut && f.worker->connections() == 0) break;
     if (progress) {
       stalled_since = std::chrono::steady_clock::now();
       continue;

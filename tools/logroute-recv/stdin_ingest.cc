@@ -6,13 +6,13 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <memory>
 
 #include <spdlog/spdlog.h>
 
 #include "libcore/base/file_util.h"
-#include "libcore/spool/record.h"
+#include "libcore/ingest/pipeline.h"
+#include "libcore/spool/reader.h"
 #include "libcore/spool/rejects.h"
 
 namespace logroute::recv {
@@ -33,20 +33,19 @@ class Ingestor {
     ++stats_->lines;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.find_first_not_of(" \t") == std::string_view::npos) return Done();
-    if (!parser_.Parse(line, &event_)) return Bad(event::FormatErrors(parser_.errors()), line);
-    chain::Decision decision = chain_.Handle(event_);
-    switch (decision.action) {
-      case chain::Decision::Action::kReject:
-        return Bad(decision.reason, line);
-      case chain::Decision::Action::kDrop:
+    switch (pipeline_.Take(chain_, line, recv_ts, &batch_)) {
+      case ingest::Verdict::kInvalid:
+        return Bad(event::FormatErrors(pipeline_.errors()), line);
+      case ingest::Verdict::kRejected:
+        return Bad(pipeline_.decision().reason, line);
+      case ingest::Verdict::kDropped:
         ++stats_->dropped;
         return Done();
-      case chain::Decision::Action::kRoute:
+      case ingest::Verdict::kRouted:
         break;
     }
-    spool::AppendRecord(event_, decision.table, recv_ts, &batch_);
     ++batch_stats_.accepted;
-    ++batch_stats_.per_table[decision.table];
+    ++batch_stats_.per_table[pipeline_.decision().table];
     if (batch_.size() >= options_.batch_bytes) return Flush();
     return Status::Ok();
   }
@@ -132,8 +131,7 @@ class Ingestor {
   spool::SpoolWriter& writer_;
   const IngestOptions& options_;
   IngestStats* stats_;
-  event::EventParser parser_;
-  event::Event event_;
+  ingest::Pipeline pipeline_;
   std::string batch_;
   IngestStats batch_stats_;  // what batch_ holds, counted into *stats_ once it is spooled
   struct CloseFile {
@@ -143,20 +141,54 @@ class Ingestor {
   std::string rejects_;  // entries of bad lines, written to rejects_file_ by Flush()
 };
 
-// Waits until `fd` has input, or `stop_fd` (when valid) is readable. Returns
-// false when it is time to stop.
-Result<bool> WaitForInput(int fd, int stop_fd) {
-  if (stop_fd < 0) return true;
-  pollfd fds[2] = {{stop_fd, POLLIN, 0}, {fd, POLLIN, 0}};
-  for (;;) {
-    if (::poll(fds, 2, -1) >= 0) return (fds[0].revents & POLLIN) == 0;
-    if (errno != EINTR) return ErrnoStatus("cannot wait for standard input", errno);
-  }
-}
+// Standard input, for the LineReader: before each read(2), which may block,
+// it spools what the last one brought (a slow pipe, tail -f, must not keep
+// accepted events in memory), then waits for input or the stop. A stop reads
+// as the end of the input, with stopped() set.
+class StdinSource final : public ByteSource {
+ public:
+  StdinSource(int fd, int stop_fd, Ingestor& ingestor, Env* env)
+      : fd_(fd), stop_fd_(stop_fd), ingestor_(ingestor), env_(env) {}
 
-std::string TooLong(const IngestOptions& options) {
-  return "longer than " + std::to_string(options.max_line_bytes) + " bytes (--max-line-bytes)";
-}
+  Result<size_t> Read(char* buffer, size_t size) override {
+    LOGROUTE_RETURN_IF_ERROR(ingestor_.Flush());
+    // The lines of the last read are spooled: a stop here loses nothing read.
+    LOGROUTE_ASSIGN_OR_RETURN(const bool go_on, WaitForInput());
+    if (!go_on) {
+      stopped_ = true;
+      return 0;
+    }
+    for (;;) {
+      const ssize_t n = ::read(fd_, buffer, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return ErrnoStatus("cannot read standard input", errno);
+      recv_ts_ = env_->NowSeconds();  // once per read: cheap and precise enough
+      return static_cast<size_t>(n);
+    }
+  }
+
+  bool stopped() const { return stopped_; }
+  int64_t recv_ts() const { return recv_ts_; }
+
+ private:
+  // Waits until fd_ has input, or stop_fd_ (when valid) is readable. Returns
+  // false when it is time to stop.
+  Result<bool> WaitForInput() const {
+    if (stop_fd_ < 0) return true;
+    pollfd fds[2] = {{stop_fd_, POLLIN, 0}, {fd_, POLLIN, 0}};
+    for (;;) {
+      if (::poll(fds, 2, -1) >= 0) return (fds[0].revents & POLLIN) == 0;
+      if (errno != EINTR) return ErrnoStatus("cannot wait for standard input", errno);
+    }
+  }
+
+  const int fd_;
+  const int stop_fd_;
+  Ingestor& ingestor_;
+  Env* env_;
+  bool stopped_ = false;
+  int64_t recv_ts_ = 0;
+};
 
 }  // namespace
 
@@ -171,68 +203,31 @@ Status IngestStream(int fd, const chain::Chain& chain, spool::SpoolWriter& write
                     const IngestOptions& options, IngestStats* stats, Env* env) {
   Ingestor ingestor(chain, writer, options, stats);
   LOGROUTE_RETURN_IF_ERROR(ingestor.OpenRejectsFile());
-  std::string buffer(std::max<size_t>(options.max_line_bytes + 2, 1 << 20), '\0');
-  size_t begin = 0, end = 0;
-  bool skipping_long_line = false;  // inside a line past the bound, until its LF
+  StdinSource source(fd, options.stop_fd, ingestor, env);
+  spool::LineReader reader(source, "standard input", options.max_line_bytes + 1);
   for (;;) {
-    // The lines of the last read are spooled: a stop here loses nothing read.
-    LOGROUTE_ASSIGN_OR_RETURN(const bool go_on, WaitForInput(fd, options.stop_fd));
-    if (!go_on) {
-      stats->interrupted = true;
-      return Status::Ok();
+    std::string_view line;
+    bool complete;
+    // An error comes from a read, or from spooling the lines before it:
+    // Flush() has set last_line either way.
+    LOGROUTE_ASSIGN_OR_RETURN(const bool more, reader.Next(&line, &complete));
+    if (!more) break;
+    if (source.stopped() && !complete) break;  // the start of a line: not read yet
+    if (reader.truncated()) {
+      ++stats->lines;
+      LOGROUTE_RETURN_IF_ERROR(ingestor.Bad(
+          "longer than " + std::to_string(options.max_line_bytes) + " bytes (--max-line-bytes)",
+          line));
+    } else {
+      // A last line without LF is still a line.
+      LOGROUTE_RETURN_IF_ERROR(ingestor.Line(line, source.recv_ts()));
     }
-    ssize_t n = ::read(fd, buffer.data() + end, buffer.size() - end);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      Status read_error = ErrnoStatus("cannot read standard input", errno);
-      LOGROUTE_RETURN_IF_ERROR(ingestor.Flush());
-      return read_error;
-    }
-    const bool at_eof = n == 0;
-    end += static_cast<size_t>(n);
-    const int64_t recv_ts = env->NowSeconds();  // once per read: cheap and precise enough
-
-    for (;;) {
-      const char* start = buffer.data() + begin;
-      const void* newline = std::memchr(start, '\n', end - begin);
-      if (newline == nullptr) break;
-      const auto length = static_cast<size_t>(static_cast<const char*>(newline) - start);
-      if (skipping_long_line) {
-        skipping_long_line = false;
-      } else if (length > options.max_line_bytes) {
-        ++stats->lines;
-        LOGROUTE_RETURN_IF_ERROR(ingestor.Bad(TooLong(options), std::string_view(start, length)));
-      } else {
-        LOGROUTE_RETURN_IF_ERROR(ingestor.Line(std::string_view(start, length), recv_ts));
-      }
-      begin += length + 1;
-    }
-
-    if (at_eof) {
-      if (begin < end && !skipping_long_line) {  // a last line without LF is still a line
-        LOGROUTE_RETURN_IF_ERROR(
-            ingestor.Line(std::string_view(buffer.data() + begin, end - begin), recv_ts));
-      }
-      return ingestor.Flush();
-    }
-    // Spool what this read brought before waiting for more: a slow pipe
-    // (tail -f) must not keep accepted events in memory.
-    LOGROUTE_RETURN_IF_ERROR(ingestor.Flush());
-    // Move the partial line to the front; a line past the bound is counted
-    // once and its remaining bytes skipped.
-    if (end - begin > options.max_line_bytes) {
-      if (!skipping_long_line) {
-        ++stats->lines;
-        LOGROUTE_RETURN_IF_ERROR(
-            ingestor.Bad(TooLong(options), std::string_view(buffer.data() + begin, end - begin)));
-        skipping_long_line = true;
-      }
-      begin = end;
-    }
-    std::memmove(buffer.data(), buffer.data() + begin, end - begin);
-    end -= begin;
-    begin = 0;
   }
+  if (source.stopped()) {
+    stats->interrupted = true;
+    return Status::Ok();
+  }
+  return ingestor.Flush();
 }
 
 }  // namespace logroute::recv
