@@ -8,9 +8,9 @@ Decision Handler::PassOn(const event::Event& event) const {
   if (successor_) return successor_->Handle(event);
   // Unreachable with chains from Chain::Build, which always end in a handler
   // that decides; a hand-made chain still never loses an event silently.
-  std::string reason = "event_name: no handler accepted ";
+  std::string reason = "no handler accepted ";
   event::AppendJsonString(event.event_name, &reason);
-  return {Decision::Action::kReject, {}, std::move(reason), true};
+  return {Decision::Action::kReject, {}, {"event_name", std::move(reason)}, true};
 }
 
 std::vector<HandlerSpec> ChainSpecs(const ChainConfig& config) {

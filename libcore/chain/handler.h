@@ -20,9 +20,9 @@ namespace logroute::chain {
 struct Decision {
   enum class Action { kRoute, kReject, kDrop };
   Action action = Action::kReject;
-  std::string_view table;  // kRoute: the target table; valid while the chain lives
-  std::string reason;      // kReject: why, for the client ("event_name: no route for ...")
-  bool unrouted = false;   // no route matched: the unrouted policy decided
+  std::string_view table;   // kRoute: the target table; valid while the chain lives
+  event::FieldError error;  // kReject: the field at fault and why, as a parse error says it
+  bool unrouted = false;    // no route matched: the unrouted policy decided
 };
 
 class Handler {

@@ -15,26 +15,6 @@
 namespace logroute::http {
 namespace {
 
-bool IsFieldName(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// The chain's reasons read "event_name: no route for ..."; split them into the
-// field and its reason so that they take the same JSON shape as parse errors.
-event::FieldError ReasonToError(const std::string& reason) {
-  const size_t colon = reason.find(": ");
-  if (colon != std::string::npos && IsFieldName(std::string_view(reason).substr(0, colon))) {
-    return {reason.substr(0, colon), reason.substr(colon + 2)};
-  }
-  return {"", reason};
-}
-
 void AppendUint(uint64_t value, std::string* out) { *out += std::to_string(value); }
 
 // Spool errors can come in floods (disk full under load): log one a second.
@@ -176,7 +156,7 @@ void LogApi::Route(std::string* records, ApiOutcome* out) const {
       metrics_.CountUnrouted(1);
       out->status = 422;
       out->client_error = ClientError::kUnroutedEvent;
-      AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
+      AppendErrorsJson({decision.error}, &out->body);
       return;
     case chain::Decision::Action::kDrop:
       metrics_.CountDropped(1);
@@ -245,7 +225,7 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     if (invalid)
       AppendErrorsJson(s.parser.errors(), &out->body);
     else
-      AppendErrorsJson({ReasonToError(decision.reason)}, &out->body);
+      AppendErrorsJson({decision.error}, &out->body);
     out->body.push_back('}');
     return;
   }

@@ -37,7 +37,7 @@ class Ingestor {
     chain::Decision decision = chain_.Handle(event_);
     switch (decision.action) {
       case chain::Decision::Action::kReject:
-        return Bad(decision.reason, line);
+        return Bad(event::FormatErrors({decision.error}), line);
       case chain::Decision::Action::kDrop:
         ++stats_->dropped;
         return Done();

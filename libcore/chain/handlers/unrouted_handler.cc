@@ -21,10 +21,10 @@ class UnroutedHandler final : public Handler {
       case Decision::Action::kReject:
         break;
     }
-    std::string reason = "event_name: no route for ";
+    std::string reason = "no route for ";
     event::AppendJsonString(event.event_name, &reason);  // quoted and escaped: safe in any log
     reason += " (unrouted policy is reject)";
-    return {Decision::Action::kReject, {}, std::move(reason), true};
+    return {Decision::Action::kReject, {}, {"event_name", std::move(reason)}, true};
   }
 
   std::string Describe() const override {

@@ -42,7 +42,7 @@ TEST(ChainTest, DefaultChainRoutesLoginAndLogoutToLogs) {
     const Decision d = chain.Handle(Named(name));
     EXPECT_EQ(d.action, Action::kRoute) << name;
     EXPECT_EQ(d.table, "logs") << name;
-    EXPECT_EQ(d.reason, "");
+    EXPECT_EQ(d.error, event::FieldError{});
   }
 }
 
@@ -51,10 +51,19 @@ TEST(ChainTest, DefaultChainRejectsOtherNamesWithAReasonNamingTheEvent) {
   for (const char* name : {"signup", "Login", "login ", "", "logout\n"}) {
     const Decision d = chain.Handle(Named(name));
     EXPECT_EQ(d.action, Action::kReject) << name;
-    EXPECT_EQ(d.reason.rfind("event_name: no route for ", 0), 0u) << d.reason;
-    EXPECT_TRUE(NamesEvent(d.reason, name)) << d.reason;
-    EXPECT_NE(d.reason.find("(unrouted policy is reject)"), std::string::npos) << d.reason;
+    EXPECT_EQ(d.error.field, "event_name");
+    EXPECT_EQ(d.error.reason.rfind("no route for ", 0), 0u) << d.error.reason;
+    EXPECT_TRUE(NamesEvent(d.error.reason, name)) << d.error.reason;
+    EXPECT_NE(d.error.reason.find("(unrouted policy is reject)"), std::string::npos)
+        << d.error.reason;
   }
+}
+
+// Logs and reject files show the decision as parse errors are shown: one line.
+TEST(ChainTest, ARejectReadsAsAParseErrorDoes) {
+  const Decision d = BuildOrDie(ChainConfig{}).Handle(Named("sign\"up"));
+  EXPECT_EQ(event::FormatErrors({d.error}),
+            "event_name: no route for \"sign\\\"up\" (unrouted policy is reject)");
 }
 
 TEST(ChainTest, OperatorRoutesOverrideDefaultsAndAreTriedInOrder) {
@@ -202,8 +211,8 @@ TEST(ChainTest, HandMadeChainWithoutADeciderNeverLosesAnEvent) {
   EXPECT_EQ(chain.Handle(Named("login")).action, Action::kRoute);
   const Decision d = chain.Handle(Named("signup"));
   EXPECT_EQ(d.action, Action::kReject);
-  EXPECT_TRUE(NamesEvent(d.reason, "signup")) << d.reason;
-  EXPECT_EQ(d.reason.rfind("event_name: ", 0), 0u) << d.reason;
+  EXPECT_TRUE(NamesEvent(d.error.reason, "signup")) << d.error.reason;
+  EXPECT_EQ(d.error.field, "event_name");
 }
 
 // Decisions point into the chain, not into the event: the table outlives the event.
