@@ -15,9 +15,8 @@
 #include "libcore/base/logging.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
+#include "libcore/chain/chain_options.h"
 #include "libcore/chain/live_chain.h"
-#include "libcore/chain/registry.h"
-#include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
 #include "libcore/http/auth.h"
 #include "libcore/http/listen_address.h"
@@ -39,7 +38,6 @@ struct Options {
   int shards = 0;
   std::string fsync = "never";
   chain::ChainConfig chain;
-  bool no_default_routes = false;
   bool print_chain = false;
   IngestOptions ingest;
   ReplayOptions replay;
@@ -72,18 +70,7 @@ void DeclareOptions(CLI::App& app, Options& o) {
   app.add_option("--fsync", o.fsync, "never: acknowledge after write; always: after fdatasync")
       ->capture_default_str()
       ->check(CLI::IsMember({"never", "always"}));
-  app.add_option("--route", o.chain.routes, "Route events named NAME to TABLE (repeatable)")
-      ->type_name("NAME=TABLE")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_flag("--no-default-routes", o.no_default_routes,
-               "Drop the default routes (login=logs, logout=logs)");
-  app.add_option("--unrouted", o.chain.unrouted_policy,
-                 "What becomes of events no route takes: reject, store or drop")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"reject", "store", "drop"}));
-  app.add_option("--unrouted-table", o.chain.unrouted_table,
-                 "The catch-all table of --unrouted store")
-      ->capture_default_str();
+  chain::DeclareChainOptions(app, o.chain);
   app.add_flag("--strict", o.ingest.strict, "Stop at the first bad line (exit 65)");
   app.add_option("--rejects-file", o.ingest.rejects_file,
                  "With --stdin: append every bad line to this file, with its number and reason");
@@ -178,20 +165,9 @@ int RunReplay(const Options& o, const chain::Chain& chain) {
   return status.exit_code();
 }
 
-// What the command line parser cannot judge alone, each error blamed on
-// where its value came from.
+// What the command line parser cannot judge alone, besides the chain's
+// options (Chain::Build), each error blamed on where its value came from.
 Status CheckOptions(const Options& o, const config::CommandLine& cli) {
-  for (const std::string& route : o.chain.routes) {
-    Result<std::unique_ptr<chain::Handler>> handler = chain::NewRouteHandler(route);
-    if (!handler.ok()) {
-      return cli.Blame("route", handler.status().Wrap("--route '" + route + "' (NAME=TABLE)"));
-    }
-  }
-  if (o.chain.unrouted_policy == "store") {
-    LOGROUTE_RETURN_IF_ERROR(
-        cli.Blame("unrouted-table",
-                  chain::ValidateTableName(o.chain.unrouted_table).Wrap("--unrouted-table")));
-  }
   const bool serving_http = !o.stdin_mode && o.replay.files.empty();
   if (serving_http) {
     LOGROUTE_RETURN_IF_ERROR(
@@ -212,11 +188,9 @@ Result<Configuration> LoadConfiguration(const std::vector<std::string>& args) {
   Options o;
   DeclareOptions(app, o);
   LOGROUTE_RETURN_IF_ERROR(cli.Reparse(args));
-  if (o.no_default_routes) o.chain.default_routes.clear();
+  LOGROUTE_ASSIGN_OR_RETURN(chain::Chain chain, chain::Chain::Build(o.chain, cli));
   LOGROUTE_RETURN_IF_ERROR(CheckOptions(o, cli));
-  Result<chain::Chain> chain = chain::Chain::Build(o.chain);
-  if (!chain.ok()) return chain.status().Wrap("invalid handler chain");
-  return Configuration{std::move(chain).value(), o.log_level, cli.Settings()};
+  return Configuration{std::move(chain), o.log_level, cli.Settings()};
 }
 
 Status RunHttp(const Options& o, const config::CommandLine& cli, chain::Chain chain,
@@ -239,16 +213,12 @@ int Run(int argc, char** argv) {
   DeclareOptions(app, o);
   if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
   InitLogging("logroute-recv", o.log_level);
-  if (o.no_default_routes) o.chain.default_routes.clear();
 
-  if (Status valid = CheckOptions(o, cli); !valid.ok()) {
+  Result<chain::Chain> chain = chain::Chain::Build(o.chain, cli);
+  Status valid = chain.ok() ? CheckOptions(o, cli) : chain.status();
+  if (!valid.ok()) {
     spdlog::error("{}", valid.message());
     return valid.exit_code();
-  }
-  Result<chain::Chain> chain = chain::Chain::Build(o.chain);
-  if (!chain.ok()) {
-    spdlog::error("Invalid handler chain: {}", chain.status().message());
-    return chain.status().exit_code();
   }
   if (cli.check_config()) return cli.PrintSettings();
   if (o.print_chain) {
