@@ -1,9 +1,9 @@
 // The handler chain: an ordered chain of responsibility over events.
 //
 // Each Handler either handles an event (routes it to a table, rejects it with a
-// reason, or drops it) or passes it to its successor. The last handler of every
-// chain built by BuildChain() is the unrouted handler, so every event gets a
-// Decision and none vanishes silently.
+// reason, or drops it) or passes it to its successor. The last handler of
+// recv's chain (Chain::Build over the kinds of registry.h) is the unrouted
+// handler, so every event gets a Decision and none vanishes silently.
 //
 // Thread safety: Handle() is const and handlers hold no mutable state, so one
 // chain serves any number of threads.
@@ -33,7 +33,7 @@ class Handler {
   Handler& operator=(const Handler&) = delete;
 
   virtual Decision Handle(const event::Event& event) const = 0;
-  // One line for logs and --help-chain: "route login -> logs".
+  // One line for the reload log and --print-chain: "route login -> logs".
   virtual std::string Describe() const = 0;
 
   void set_successor(std::unique_ptr<Handler> successor) { successor_ = std::move(successor); }
