@@ -1,9 +1,9 @@
 // The handler chain: an ordered chain of responsibility over events.
 //
 // Each Handler either handles an event (routes it to a table, rejects it with a
-// reason, or drops it) or passes it to its successor. The last handler of every
-// chain built by BuildChain() is the unrouted handler, so every event gets a
-// Decision and none vanishes silently.
+// reason, or drops it) or passes it to its successor. The last handler of
+// recv's chain (Chain::Build over the kinds of registry.h) is the unrouted
+// handler, so every event gets a Decision and none vanishes silently.
 //
 // Thread safety: Handle() is const and handlers hold no mutable state, so one
 // chain serves any number of threads.
@@ -20,9 +20,9 @@ namespace logroute::chain {
 struct Decision {
   enum class Action { kRoute, kReject, kDrop };
   Action action = Action::kReject;
-  std::string_view table;  // kRoute: the target table; valid while the chain lives
-  std::string reason;      // kReject: why, for the client ("event_name: no route for ...")
-  bool unrouted = false;   // no route matched: the unrouted policy decided
+  std::string_view table;   // kRoute: the target table; valid while the chain lives
+  event::FieldError error;  // kReject: the field at fault and why, as a parse error says it
+  bool unrouted = false;    // no route matched: the unrouted policy decided
 };
 
 class Handler {
@@ -33,7 +33,7 @@ class Handler {
   Handler& operator=(const Handler&) = delete;
 
   virtual Decision Handle(const event::Event& event) const = 0;
-  // One line for logs and --help-chain: "route login -> logs".
+  // One line for the reload log and --print-chain: "route login -> logs".
   virtual std::string Describe() const = 0;
 
   void set_successor(std::unique_ptr<Handler> successor) { successor_ = std::move(successor); }

@@ -14,26 +14,6 @@
 namespace logroute::http {
 namespace {
 
-bool IsFieldName(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// The chain's reasons read "event_name: no route for ..."; split them into the
-// field and its reason so that they take the same JSON shape as parse errors.
-event::FieldError ReasonToError(const std::string& reason) {
-  const size_t colon = reason.find(": ");
-  if (colon != std::string::npos && IsFieldName(std::string_view(reason).substr(0, colon))) {
-    return {reason.substr(0, colon), reason.substr(colon + 2)};
-  }
-  return {"", reason};
-}
-
 void AppendUint(uint64_t value, std::string* out) { *out += std::to_string(value); }
 
 // Spool errors can come in floods (disk full under load): log one a second.
@@ -158,7 +138,7 @@ void LogApi::Answer(ingest::Verdict verdict, ApiOutcome* out) const {
       metrics_.CountUnrouted(1);
       out->status = 422;
       out->client_error = ClientError::kUnroutedEvent;
-      AppendErrorsJson({ReasonToError(pipeline.decision().reason)}, &out->body);
+      AppendErrorsJson({pipeline.decision().error}, &out->body);
       return;
     case ingest::Verdict::kDropped:
       metrics_.CountDropped(1);
@@ -217,7 +197,7 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     if (invalid)
       AppendErrorsJson(s.pipeline.errors(), &out->body);
     else
-      AppendErrorsJson({ReasonToError(s.pipeline.decision().reason)}, &out->body);
+      AppendErrorsJson({s.pipeline.decision().error}, &out->body);
     out->body.push_back('}');
     return;
   }

@@ -100,7 +100,7 @@ Fixture& FixtureFor(uint8_t flags) {
   }
   f->options.handle_signals = false;
   chain::ChainConfig config;
-  config.unrouted_policy = policy == 0 ? "reject" : policy == 1 ? "store" : "drop";
+  config.SetValue("unrouted", policy == 0 ? "reject" : policy == 1 ? "store" : "drop");
   Result<chain::Chain> chain = chain::Chain::Build(config);
   FUZZ_CHECK(chain.ok(), "cannot build the chain: " + chain.status().message());
   f->chain = std::make_unique<chain::LiveChain>(std::move(*chain));

@@ -13,9 +13,8 @@
 #include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
+#include "libcore/chain/chain_options.h"
 #include "libcore/chain/live_chain.h"
-#include "libcore/chain/registry.h"
-#include "libcore/chain/table_name.h"
 #include "libcore/config/options.h"
 #include "libcore/http/auth.h"
 #include "libcore/http/listen_address.h"
@@ -40,7 +39,6 @@ struct Options {
   int shards = 0;
   Fsync fsync = Fsync::kNever;
   chain::ChainConfig chain;
-  bool no_default_routes = false;
   bool print_chain = false;
   IngestOptions ingest;
   ReplayOptions replay;
@@ -71,18 +69,7 @@ void DeclareOptions(config::CommandLine& cli, CLI::App& app, Options& o) {
       ->check(CLI::Range(1, spool::kMaxShards));
   cli.AddEnumOption("--fsync", o.fsync, {{"never", Fsync::kNever}, {"always", Fsync::kAlways}},
                     "never: acknowledge after write; always: after fdatasync");
-  app.add_option("--route", o.chain.routes, "Route events named NAME to TABLE (repeatable)")
-      ->type_name("NAME=TABLE")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  app.add_flag("--no-default-routes", o.no_default_routes,
-               "Drop the default routes (login=logs, logout=logs)");
-  app.add_option("--unrouted", o.chain.unrouted_policy,
-                 "What becomes of events no route takes: reject, store or drop")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"reject", "store", "drop"}));
-  app.add_option("--unrouted-table", o.chain.unrouted_table,
-                 "The catch-all table of --unrouted store")
-      ->capture_default_str();
+  chain::DeclareChainOptions(app, o.chain);
   app.add_flag("--strict", o.ingest.strict, "Stop at the first bad line (exit 65)");
   app.add_option("--rejects-file", o.ingest.rejects_file,
                  "With --stdin: append every bad line to this file, with its number and reason");
@@ -151,20 +138,9 @@ int RunReplay(const Options& o, const chain::Chain& chain) {
   return ExitWith(status);
 }
 
-// What the command line parser cannot judge alone, each error blamed on
-// where its value came from.
+// What the command line parser cannot judge alone, besides the chain's
+// options (Chain::Build), each error blamed on where its value came from.
 Status CheckOptions(const Options& o, const config::CommandLine& cli) {
-  for (const std::string& route : o.chain.routes) {
-    Result<std::unique_ptr<chain::Handler>> handler = chain::NewRouteHandler(route);
-    if (!handler.ok()) {
-      return cli.Blame("route", handler.status().Wrap("--route '" + route + "' (NAME=TABLE)"));
-    }
-  }
-  if (o.chain.unrouted_policy == "store") {
-    LOGROUTE_RETURN_IF_ERROR(
-        cli.Blame("unrouted-table",
-                  chain::ValidateTableName(o.chain.unrouted_table).Wrap("--unrouted-table")));
-  }
   const bool serving_http = !o.stdin_mode && o.replay.files.empty();
   if (serving_http) {
     LOGROUTE_RETURN_IF_ERROR(
@@ -185,11 +161,9 @@ Result<Configuration> LoadConfiguration(const std::vector<std::string>& args) {
   Options o;
   DeclareOptions(cli, app, o);
   LOGROUTE_RETURN_IF_ERROR(cli.Reparse(args));
-  if (o.no_default_routes) o.chain.default_routes.clear();
+  LOGROUTE_ASSIGN_OR_RETURN(chain::Chain chain, chain::Chain::Build(o.chain, cli));
   LOGROUTE_RETURN_IF_ERROR(CheckOptions(o, cli));
-  Result<chain::Chain> chain = chain::Chain::Build(o.chain);
-  if (!chain.ok()) return chain.status().Wrap("invalid handler chain");
-  return Configuration{std::move(chain).value(), cli.log_level(), cli.Settings()};
+  return Configuration{std::move(chain), cli.log_level(), cli.Settings()};
 }
 
 Status RunHttp(const Options& o, const config::CommandLine& cli, chain::Chain chain,
@@ -212,14 +186,9 @@ int Run(int argc, char** argv) {
   Options o;
   DeclareOptions(cli, app, o);
   if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
-  if (o.no_default_routes) o.chain.default_routes.clear();
-
-  if (Status valid = CheckOptions(o, cli); !valid.ok()) return ExitWith(valid);
-  Result<chain::Chain> chain = chain::Chain::Build(o.chain);
-  if (!chain.ok()) {
-    spdlog::error("Invalid handler chain: {}", chain.status().message());
-    return chain.status().exit_code();
-  }
+  Result<chain::Chain> chain = chain::Chain::Build(o.chain, cli);
+  Status valid = chain.ok() ? CheckOptions(o, cli) : chain.status();
+  if (!valid.ok()) return ExitWith(valid);
   if (cli.check_config()) return cli.PrintSettings();
   if (o.print_chain) {
     for (const std::string& line : chain->Describe()) std::printf("%s\n", line.c_str());

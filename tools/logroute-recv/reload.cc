@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "libcore/base/logging.h"
+#include "libcore/chain/registry.h"
 
 namespace logroute::recv {
 namespace {
@@ -13,9 +14,9 @@ namespace {
 // The settings a reload applies; the others are bound at startup (a socket,
 // threads, the spool and its writer).
 bool IsReloadable(const std::string& name) {
-  static const char* const kReloadable[] = {"route", "no-default-routes", "unrouted",
-                                            "unrouted-table", "log-level"};
-  return std::find(std::begin(kReloadable), std::end(kReloadable), name) != std::end(kReloadable);
+  static const std::vector<std::string_view> kChainOptions = chain::ChainOptionNames();
+  return name == "log-level" ||
+         std::find(kChainOptions.begin(), kChainOptions.end(), name) != kChainOptions.end();
 }
 
 std::string Join(const std::vector<std::string>& lines) {

@@ -2,12 +2,12 @@
 //
 // A reload reads the settings again as startup did (command line, LOGROUTE_*
 // environment, config file) and applies what can change while serving: the
-// routes and the unrouted policy (--route, --no-default-routes, --unrouted,
-// --unrouted-table), which take effect from the next request, and
-// --log-level. A setting that takes a restart (--listen, --threads, ...) and
-// was changed is named in a warning and left as it is. A configuration that
-// does not validate changes nothing: the error is logged and the running
-// chain stays.
+// handler chain's options (--route, --no-default-routes, --unrouted,
+// --unrouted-table, and those of any kind libcore/chain/registry.h adds),
+// which take effect from the next request, and --log-level. A setting that
+// takes a restart (--listen, --threads, ...) and was changed is named in a
+// warning and left as it is. A configuration that does not validate changes
+// nothing: the error is logged and the running chain stays.
 //
 // The work runs on the Reloader's own thread, never on an I/O thread.
 #pragma once

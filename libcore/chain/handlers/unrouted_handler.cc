@@ -1,65 +1,98 @@
-// The default handler, last in every chain: its policy decides what becomes of
-// an event no route took. reject (the default) answers with an error, store
-// sends it to a catch-all table, drop discards it (the caller counts drops).
+// unrouted: the default handler, last in every chain. Its policy decides what
+// becomes of an event no route took: reject (the default) answers with an
+// error, store sends it to a catch-all table, drop discards it (the caller
+// counts drops).
+//
+//   --unrouted reject|store|drop
+//   --unrouted-table TABLE   the catch-all table of store
+#include <utility>
+
+#include "libcore/chain/chain_config.h"
 #include "libcore/chain/registry.h"
 #include "libcore/chain/table_name.h"
 
 namespace logroute::chain {
 namespace {
 
+enum class Policy { kReject, kStore, kDrop };
+
+struct UnroutedConfig {
+  Policy policy = Policy::kReject;
+  std::string table;  // kStore: the catch-all table
+};
+
+constexpr std::string_view kPolicies[] = {"reject", "store", "drop"};
+
+constexpr HandlerOption kOptions[] = {
+    {"unrouted",
+     HandlerOption::Form::kValue,
+     "What becomes of events no route takes: reject, store or drop",
+     "reject",
+     {},
+     kPolicies},
+    {"unrouted-table", HandlerOption::Form::kValue, "The catch-all table of --unrouted store",
+     "unrouted_events"},
+};
+
 class UnroutedHandler final : public Handler {
  public:
-  UnroutedHandler(Decision::Action action, std::string table)
-      : action_(action), table_(std::move(table)) {}
+  explicit UnroutedHandler(UnroutedConfig config) : config_(std::move(config)) {}
 
   Decision Handle(const event::Event& event) const override {
-    switch (action_) {
-      case Decision::Action::kRoute:
-        return {action_, table_, {}, true};
-      case Decision::Action::kDrop:
-        return {action_, {}, {}, true};
-      case Decision::Action::kReject:
+    switch (config_.policy) {
+      case Policy::kStore:
+        return {Decision::Action::kRoute, config_.table, {}, true};
+      case Policy::kDrop:
+        return {Decision::Action::kDrop, {}, {}, true};
+      case Policy::kReject:
         break;
     }
-    std::string reason = "event_name: no route for ";
+    std::string reason = "no route for ";
     event::AppendJsonString(event.event_name, &reason);  // quoted and escaped: safe in any log
     reason += " (unrouted policy is reject)";
-    return {Decision::Action::kReject, {}, std::move(reason), true};
+    return {Decision::Action::kReject, {}, {"event_name", std::move(reason)}, true};
   }
 
   std::string Describe() const override {
-    switch (action_) {
-      case Decision::Action::kRoute:
-        return "unrouted store -> " + table_;
-      case Decision::Action::kDrop:
+    switch (config_.policy) {
+      case Policy::kStore:
+        return "unrouted store -> " + config_.table;
+      case Policy::kDrop:
         return "unrouted drop";
-      case Decision::Action::kReject:
+      case Policy::kReject:
         break;
     }
     return "unrouted reject";
   }
 
  private:
-  Decision::Action action_;
-  std::string table_;
+  UnroutedConfig config_;
 };
+
+Result<UnroutedConfig> ParseUnroutedConfig(const ChainConfig& config) {
+  const std::string& policy = config.Value("unrouted");
+  if (policy == "reject") return UnroutedConfig{Policy::kReject, ""};
+  if (policy == "drop") return UnroutedConfig{Policy::kDrop, ""};
+  if (policy != "store") {
+    return config.Blame(
+        "unrouted", Status::Usage("--unrouted: '" + policy + "' is none of reject, store or drop"));
+  }
+  const std::string& table = config.Value("unrouted-table");
+  LOGROUTE_RETURN_IF_ERROR(
+      config.Blame("unrouted-table", ValidateTableName(table).Wrap("--unrouted-table")));
+  return UnroutedConfig{Policy::kStore, table};
+}
+
+Result<Handlers> CreateUnroutedHandler(const UnroutedConfig& config) {
+  Handlers handlers;
+  handlers.push_back(std::make_unique<UnroutedHandler>(config));
+  return handlers;
+}
 
 }  // namespace
 
-Result<std::unique_ptr<Handler>> NewUnroutedHandler(std::string_view argument) {
-  if (argument == "reject") {
-    return std::unique_ptr<Handler>(new UnroutedHandler(Decision::Action::kReject, ""));
-  }
-  if (argument == "drop") {
-    return std::unique_ptr<Handler>(new UnroutedHandler(Decision::Action::kDrop, ""));
-  }
-  if (argument.starts_with("store=")) {
-    std::string_view table = argument.substr(6);
-    LOGROUTE_RETURN_IF_ERROR(ValidateTableName(table));
-    return std::unique_ptr<Handler>(
-        new UnroutedHandler(Decision::Action::kRoute, std::string(table)));
-  }
-  return Status::Usage("unknown unrouted policy");
-}
+constinit const HandlerKind kUnroutedKind{
+    "unrouted", kOptions,
+    &HandlerKind::ParseThenCreate<&ParseUnroutedConfig, &CreateUnroutedHandler>};
 
 }  // namespace logroute::chain

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
+#include "libcore/chain/registry.h"
 #include "libcore/chain/table_name.h"
 
 namespace logroute::chain {
@@ -30,19 +32,13 @@ Chain BuildOrDie(const ChainConfig& config) {
   return std::move(chain).value();
 }
 
-Chain BuildOrDie(const std::vector<HandlerSpec>& specs) {
-  Result<Chain> chain = Chain::Build(specs);
-  EXPECT_TRUE(chain.ok()) << chain.status().message();
-  return std::move(chain).value();
-}
-
 TEST(ChainTest, DefaultChainRoutesLoginAndLogoutToLogs) {
   const Chain chain = BuildOrDie(ChainConfig{});
   for (const char* name : {"login", "logout"}) {
     const Decision d = chain.Handle(Named(name));
     EXPECT_EQ(d.action, Action::kRoute) << name;
     EXPECT_EQ(d.table, "logs") << name;
-    EXPECT_EQ(d.reason, "");
+    EXPECT_EQ(d.error, event::FieldError{});
   }
 }
 
@@ -51,15 +47,25 @@ TEST(ChainTest, DefaultChainRejectsOtherNamesWithAReasonNamingTheEvent) {
   for (const char* name : {"signup", "Login", "login ", "", "logout\n"}) {
     const Decision d = chain.Handle(Named(name));
     EXPECT_EQ(d.action, Action::kReject) << name;
-    EXPECT_EQ(d.reason.rfind("event_name: no route for ", 0), 0u) << d.reason;
-    EXPECT_TRUE(NamesEvent(d.reason, name)) << d.reason;
-    EXPECT_NE(d.reason.find("(unrouted policy is reject)"), std::string::npos) << d.reason;
+    EXPECT_EQ(d.error.field, "event_name");
+    EXPECT_EQ(d.error.reason.rfind("no route for ", 0), 0u) << d.error.reason;
+    EXPECT_TRUE(NamesEvent(d.error.reason, name)) << d.error.reason;
+    EXPECT_NE(d.error.reason.find("(unrouted policy is reject)"), std::string::npos)
+        << d.error.reason;
   }
+}
+
+// Logs and reject files show the decision as parse errors are shown: one line.
+TEST(ChainTest, ARejectReadsAsAParseErrorDoes) {
+  const Decision d = BuildOrDie(ChainConfig{}).Handle(Named("sign\"up"));
+  EXPECT_EQ(event::FormatErrors({d.error}),
+            "event_name: no route for \"sign\\\"up\" (unrouted policy is reject)");
 }
 
 TEST(ChainTest, OperatorRoutesOverrideDefaultsAndAreTriedInOrder) {
   ChainConfig config;
-  config.routes = {"login=audit", "signup=accounts", "signup=never_reached", "a=b=c_table"};
+  config.SetList("route",
+                 {"login=audit", "signup=accounts", "signup=never_reached", "a=b=c_table"});
   const Chain chain = BuildOrDie(config);
   EXPECT_EQ(chain.Handle(Named("login")).table, "audit");
   EXPECT_EQ(chain.Handle(Named("logout")).table, "logs");
@@ -73,8 +79,8 @@ TEST(ChainTest, OperatorRoutesOverrideDefaultsAndAreTriedInOrder) {
 
 TEST(ChainTest, DefaultRoutesCanBeCleared) {
   ChainConfig config;
-  config.default_routes.clear();
-  config.routes = {"logout=logs"};
+  config.SetFlag("no-default-routes", true);
+  config.SetList("route", {"logout=logs"});
   const Chain chain = BuildOrDie(config);
   EXPECT_EQ(chain.Handle(Named("login")).action, Action::kReject);
   EXPECT_EQ(chain.Handle(Named("logout")).action, Action::kRoute);
@@ -82,20 +88,20 @@ TEST(ChainTest, DefaultRoutesCanBeCleared) {
 
 TEST(ChainTest, UnroutedStoreSendsEverythingElseToTheCatchAllTable) {
   ChainConfig config;
-  config.unrouted_policy = "store";
+  config.SetValue("unrouted", "store");
   const Chain chain = BuildOrDie(config);
   EXPECT_EQ(chain.Handle(Named("login")).table, "logs");
   const Decision d = chain.Handle(Named("signup"));
   EXPECT_EQ(d.action, Action::kRoute);
   EXPECT_EQ(d.table, "unrouted_events");
 
-  config.unrouted_table = "other_events";
+  config.SetValue("unrouted-table", "other_events");
   EXPECT_EQ(BuildOrDie(config).Handle(Named("x")).table, "other_events");
 }
 
 TEST(ChainTest, UnroutedDropDropsEverythingElse) {
   ChainConfig config;
-  config.unrouted_policy = "drop";
+  config.SetValue("unrouted", "drop");
   const Chain chain = BuildOrDie(config);
   EXPECT_EQ(chain.Handle(Named("logout")).action, Action::kRoute);
   const Decision d = chain.Handle(Named("signup"));
@@ -107,7 +113,7 @@ TEST(ChainTest, InvalidTableNamesAreRefusedAtBuildTimeNamingTheTable) {
   for (const char* bad : {"1logs", "my-table", "logs;drop", "", "t\xC3\xA9", "a b",
                           "x2345678901234567890123456789012345678901234567890123456789012345"}) {
     ChainConfig config;
-    config.routes = {std::string("login=") + bad};
+    config.SetList("route", {std::string("login=") + bad});
     Result<Chain> chain = Chain::Build(config);
     ASSERT_FALSE(chain.ok()) << bad;
     EXPECT_EQ(chain.status().code(), Code::kUsage);
@@ -120,8 +126,8 @@ TEST(ChainTest, InvalidTableNamesAreRefusedAtBuildTimeNamingTheTable) {
     }
   }
   ChainConfig store;
-  store.unrouted_policy = "store";
-  store.unrouted_table = "bad-table";
+  store.SetValue("unrouted", "store");
+  store.SetValue("unrouted-table", "bad-table");
   Result<Chain> chain = Chain::Build(store);
   ASSERT_FALSE(chain.ok());
   EXPECT_NE(chain.status().message().find("'bad-table'"), std::string::npos)
@@ -140,38 +146,39 @@ TEST(ChainTest, TableNameRules) {
 TEST(ChainTest, MalformedRoutesAreRefused) {
   for (const char* bad : {"login", "=logs", ""}) {
     ChainConfig config;
-    config.routes = {bad};
+    config.SetList("route", {bad});
     Result<Chain> chain = Chain::Build(config);
     ASSERT_FALSE(chain.ok()) << bad;
     EXPECT_EQ(chain.status().code(), Code::kUsage);
-    EXPECT_NE(chain.status().message().find("EVENT_NAME=TABLE"), std::string::npos)
+    EXPECT_NE(chain.status().message().find("(NAME=TABLE)"), std::string::npos)
         << chain.status().message();
   }
 }
 
-TEST(ChainTest, UnknownHandlerKindOrPolicyIsAUsageError) {
-  Result<Chain> chain =
-      Chain::Build(std::vector<HandlerSpec>{{"route", "login=logs"}, {"reroute", "x"}});
+// The command line takes only the policies --unrouted lists; a config set in
+// code is checked as well.
+TEST(ChainTest, UnknownPolicyOrAnEmptyChainIsAUsageError) {
+  ChainConfig config;
+  config.SetValue("unrouted", "ignore");
+  Result<Chain> chain = Chain::Build(config);
   ASSERT_FALSE(chain.ok());
   EXPECT_EQ(chain.status().code(), Code::kUsage);
-  EXPECT_EQ(chain.status().message(), "unknown handler kind 'reroute'");
-
-  ChainConfig config;
-  config.unrouted_policy = "ignore";
-  chain = Chain::Build(config);
-  ASSERT_FALSE(chain.ok());
   EXPECT_NE(chain.status().message().find("'ignore'"), std::string::npos)
       << chain.status().message();
 
-  chain = Chain::Build(std::vector<HandlerSpec>{});
+  chain = Chain::Build(ChainConfig(std::span<const HandlerKind* const>{}));
   ASSERT_FALSE(chain.ok());
   EXPECT_EQ(chain.status().code(), Code::kUsage);
+  const HandlerKind* const routes_only[] = {&kRouteKind};
+  chain = Chain::Build(ChainConfig(routes_only).SetFlag("no-default-routes", true));
+  ASSERT_FALSE(chain.ok());
+  EXPECT_EQ(chain.status().message(), "the handler chain is empty");
 }
 
 TEST(ChainTest, DescribeListsHandlersInChainOrder) {
   ChainConfig config;
-  config.routes = {"signup=accounts", "login=audit"};
-  config.unrouted_policy = "store";
+  config.SetList("route", {"signup=accounts", "login=audit"});
+  config.SetValue("unrouted", "store");
   EXPECT_EQ(BuildOrDie(config).Describe(),
             (std::vector<std::string>{"route signup -> accounts", "route login -> audit",
                                       "route login -> logs", "route logout -> logs",
@@ -179,37 +186,41 @@ TEST(ChainTest, DescribeListsHandlersInChainOrder) {
   EXPECT_EQ(
       BuildOrDie(ChainConfig{}).Describe(),
       (std::vector<std::string>{"route login -> logs", "route logout -> logs", "unrouted reject"}));
-  config.unrouted_policy = "drop";
+  config.SetValue("unrouted", "drop");
   EXPECT_EQ(BuildOrDie(config).Describe().back(), "unrouted drop");
 }
 
-TEST(ChainTest, SpecsEndWithTheUnroutedHandler) {
+// recv's chain ends with the unrouted handler, whatever the options say.
+TEST(ChainTest, TheUnroutedKindIsLastAndEveryOptionHasOneOwner) {
+  ASSERT_FALSE(HandlerKinds().empty());
+  EXPECT_EQ(HandlerKinds().back(), &kUnroutedKind);
   ChainConfig config;
-  config.routes = {"a=t"};
-  const std::vector<HandlerSpec> specs = ChainSpecs(config);
-  ASSERT_EQ(specs.size(), 4u);
-  EXPECT_EQ(specs[0].kind, "route");
-  EXPECT_EQ(specs[0].argument, "a=t");
-  EXPECT_EQ(specs[3].kind, "unrouted");
-  EXPECT_EQ(specs[3].argument, "reject");
+  config.SetList("route", {"a=t"}).SetFlag("no-default-routes", true);
+  EXPECT_EQ(BuildOrDie(config).Describe(),
+            (std::vector<std::string>{"route a -> t", "unrouted reject"}));
+  std::vector<std::string_view> names = ChainOptionNames();
+  EXPECT_EQ(names, (std::vector<std::string_view>{"route", "no-default-routes", "unrouted",
+                                                  "unrouted-table"}));
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(std::adjacent_find(names.begin(), names.end()), names.end());
 }
 
-// A chain made by hand, with no unrouted handler at its end, still decides
-// every event: one nobody takes is rejected with a reason, never lost.
-TEST(ChainTest, HandMadeChainWithoutADeciderNeverLosesAnEvent) {
-  const Chain chain =
-      BuildOrDie(std::vector<HandlerSpec>{{"route", "login=logs"}, {"route", "logout=logs"}});
+// A chain without an unrouted handler at its end still decides every event:
+// one nobody takes is rejected with a reason, never lost.
+TEST(ChainTest, AChainWithoutADeciderNeverLosesAnEvent) {
+  const HandlerKind* const routes_only[] = {&kRouteKind};
+  const Chain chain = BuildOrDie(ChainConfig(routes_only));
   EXPECT_EQ(chain.Handle(Named("login")).action, Action::kRoute);
   const Decision d = chain.Handle(Named("signup"));
   EXPECT_EQ(d.action, Action::kReject);
-  EXPECT_TRUE(NamesEvent(d.reason, "signup")) << d.reason;
-  EXPECT_EQ(d.reason.rfind("event_name: ", 0), 0u) << d.reason;
+  EXPECT_TRUE(NamesEvent(d.error.reason, "signup")) << d.error.reason;
+  EXPECT_EQ(d.error.field, "event_name");
 }
 
 // Decisions point into the chain, not into the event: the table outlives the event.
 TEST(ChainTest, DecisionTableOutlivesTheEvent) {
   ChainConfig config;
-  config.routes = {"temporary=kept_table"};
+  config.SetList("route", {"temporary=kept_table"});
   const Chain chain = BuildOrDie(config);
   Decision d;
   {

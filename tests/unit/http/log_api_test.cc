@@ -13,7 +13,7 @@ class LogApiTest : public ::testing::Test {
 
   static chain::Chain Build(const std::string& policy) {
     chain::ChainConfig config;
-    config.unrouted_policy = policy;
+    config.SetValue("unrouted", policy);
     return std::move(chain::Chain::Build(config).value());
   }
 
@@ -158,7 +158,7 @@ TEST_F(LogApiTest, BadFormsAre400AndStoreNothing) {
 
 TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   chain::ChainConfig config;
-  config.unrouted_policy = "drop";
+  config.SetValue("unrouted", "drop");
   const chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
   Metrics metrics;
   const LogApi api(chain, metrics, Env::Default());
@@ -175,7 +175,7 @@ TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
 TEST(LogApiUnroutedTest, EachPolicyCountsUnroutedEventsByName) {
   for (const char* policy : {"reject", "store", "drop"}) {
     chain::ChainConfig config;
-    config.unrouted_policy = policy;
+    config.SetValue("unrouted", policy);
     const chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
     Metrics metrics;
     const LogApi api(chain, metrics, Env::Default());
@@ -223,7 +223,7 @@ TEST(LogApiReloadTest, TheNextRequestSeesTheNewChainTheLastKeepsItsOwn) {
   api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"login"})", &records,
             &before);
   ASSERT_EQ(before.status, 201u);
-  config.routes = {"buy=purchases", "login=logins"};
+  config.SetList("route", {"buy=purchases", "login=logins"});
   chain.Replace(std::move(chain::Chain::Build(config).value()));
   ApiOutcome after;
   api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,

@@ -84,7 +84,7 @@ TEST_F(ServerTest, HeadIsAnsweredWithoutABodyAndTheConnectionGoesOn) {
 TEST_F(ServerTest, ChainReplacedUnderLoadNoRequestFailsNoConnectionDrops) {
   Start(false);
   chain::ChainConfig with_route;
-  with_route.routes = {"signup=signups"};
+  with_route.SetList("route", {"signup=signups"});
   constexpr int kClients = 4, kRequests = 150;
   std::atomic<int> created{0}, refused{0}, failed{0};
   std::vector<std::thread> clients;

@@ -14,7 +14,7 @@ namespace {
 
 chain::Chain Build(const std::string& policy) {
   chain::ChainConfig config;
-  config.unrouted_policy = policy;
+  config.SetValue("unrouted", policy);
   return std::move(chain::Chain::Build(config).value());
 }
 
