@@ -10,7 +10,7 @@
 // at its k-th call, or loses what a power cut would lose.
 //
 // Errors are Status values naming the path and the system error, with codes
-// from ErrnoStatus(): a missing file is kNotFound, a full disk kTempFail.
+// from ErrnoStatus(): a missing file is kNotFound, a full disk kNoSpace.
 //
 // Thread safety: an Env may be used from any thread; a File by one thread at
 // a time.

@@ -21,10 +21,11 @@ Status ErrnoStatus(std::string_view what, int err) {
     // A full disk or quota frees up; an interrupted or busy call can be retried.
     case ENOSPC:
     case EDQUOT:
+      return Status::NoSpace(std::move(message));
     case EAGAIN:
     case EINTR:
     case EBUSY:
-      return Status::TempFail(std::move(message));
+      return Status::Busy(std::move(message));
     case EACCES:
     case EPERM:
     case EROFS:

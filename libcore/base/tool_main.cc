@@ -5,7 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
-#include "libcore/base/status.h"
+#include "libcore/base/exit_code.h"
 
 namespace logroute {
 
@@ -17,12 +17,12 @@ int ToolMain(const char* tool, int (*run)(int argc, char** argv), int argc, char
   } catch (...) {
     std::fprintf(stderr, "%s: internal error: unknown exception\n", tool);
   }
-  return static_cast<int>(Code::kInternal);
+  return ExitCode(Code::kInternal);
 }
 
 int ExitWith(const Status& status) {
   if (!status.ok()) spdlog::error("{}", status.message());
-  return status.exit_code();
+  return ExitCode(status);
 }
 
 }  // namespace logroute

@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "libcore/base/exit_code.h"
 #include "libcore/base/logging.h"
 #include "libcore/base/version.h"
 #include "libcore/config/config_file.h"
@@ -278,7 +279,7 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
     args = command_line;  // help and version answer whatever the rest says
   } else if (Status collected = Collect(command_line, &args); !collected.ok()) {
     std::fprintf(stderr, "%s: %s\n", tool_.c_str(), collected.message().c_str());
-    return static_cast<int>(Code::kUsage);
+    return ExitCode(Code::kUsage);
   }
   try {
     ParseArgs(args);
@@ -289,7 +290,7 @@ std::optional<int> CommandLine::Parse(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     std::fprintf(stderr, "%s: %s\nRun '%s --help' for the options.\n", tool_.c_str(),
                  Annotate(e.what()).c_str(), tool_.c_str());
-    return static_cast<int>(Code::kUsage);
+    return ExitCode(Code::kUsage);
   }
   if (has_log_level_) InitLogging(tool_, log_level_);
   return std::nullopt;

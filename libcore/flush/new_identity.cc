@@ -19,9 +19,9 @@ Status SettleSegment(const spool::Spool& spool, sink::Sink& sink, int shard, uin
   LOGROUTE_ASSIGN_OR_RETURN(std::unique_ptr<File> segment, spool.env().Open(path, {}));
   LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(*segment));
   if (!lock.held()) {
-    return Status::TempFail(path +
-                            " is held by a flusher: stop flush on this spool, then run "
-                            "--new-spool-id again (the spool keeps its id until then)");
+    return Status::Busy(path +
+                        " is held by a flusher: stop flush on this spool, then run "
+                        "--new-spool-id again (the spool keeps its id until then)");
   }
   LOGROUTE_ASSIGN_OR_RETURN(std::optional<sink::LedgerEntry> committed,
                             sink.LookUp({spool.id(), shard, seq}));

@@ -14,7 +14,7 @@ Status CheckSpoolWritable(const spool::Spool& spool) {
     return ErrnoStatus("cannot stat the spool file system " + spool.dir(), errno);
   }
   if (fs.f_flag & ST_RDONLY) return Status::IoError("the spool file system is read-only");
-  if (fs.f_bavail == 0) return Status::TempFail("the spool file system is full");
+  if (fs.f_bavail == 0) return Status::NoSpace("the spool file system is full");
   for (int i = 0; i < spool.shards(); ++i) {
     const std::string path = spool.ActivePath(i);
     // No O_CREAT: a file created here would miss the directory sync that the

@@ -10,6 +10,7 @@
 
 #include "libcore/http/batch.h"
 #include "libcore/http/form.h"
+#include "libcore/http/http_status.h"
 
 namespace logroute::http {
 namespace {
@@ -218,7 +219,7 @@ void LogApi::CountStored(const ApiOutcome& outcome) const {
 
 void LogApi::StoreFailed(const Status& status, ApiOutcome* out) {
   LogSpoolError(status);
-  out->status = status.retryable() ? 507 : 503;
+  out->status = HttpStatusOf(status);
   out->body = R"({"detail":)";
   event::AppendJsonString("the spool cannot take events: " + status.message(), &out->body);
   out->body.push_back('}');

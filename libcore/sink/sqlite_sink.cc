@@ -213,7 +213,8 @@ class SqliteSink final : public Sink {
   Status Error(const std::string& what, Code code) const {
     const char* detail = db_ != nullptr ? sqlite3_errmsg(db_) : "out of memory";
     const int rc = db_ != nullptr ? sqlite3_errcode(db_) : SQLITE_NOMEM;
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED || rc == SQLITE_FULL) code = Code::kTempFail;
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) code = Code::kBusy;
+    if (rc == SQLITE_FULL) code = Code::kNoSpace;
     return {code, "sqlite:" + path_ + ": " + what + ": " + detail};
   }
 

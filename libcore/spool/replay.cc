@@ -31,8 +31,8 @@ Result<RejectsReplayer> RejectsReplayer::Open(const Spool& spool) {
       env.Open(replaying + "/lock", {.access = OpenMode::Access::kReadWrite, .create = true}));
   LOGROUTE_ASSIGN_OR_RETURN(FileLock lock, FileLock::TryAcquire(*lock_file));
   if (!lock.held()) {
-    return Status::TempFail("another replay of " + spool.RejectsDir() + " is running (it holds " +
-                            replaying + "/lock); try again later");
+    return Status::Busy("another replay of " + spool.RejectsDir() + " is running (it holds " +
+                        replaying + "/lock); try again later");
   }
   RejectsReplayer replayer(spool, std::move(lock_file), std::move(lock));
   LOGROUTE_RETURN_IF_ERROR(replayer.FinishInterrupted());

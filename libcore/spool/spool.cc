@@ -152,7 +152,7 @@ Result<Spool> Spool::Open(const std::string& dir, const OpenOptions& options) {
                                  " is missing; logroute-recv creates it)");
     }
     Status made = env.MakeDir(spool.dir_);
-    if (!made.ok() && made.code() != Code::kNoPermission && made.code() != Code::kTempFail) {
+    if (!made.ok() && made.code() != Code::kNoPermission && !made.retryable()) {
       return Status::CannotCreate(made.message());
     }
     LOGROUTE_RETURN_IF_ERROR(made);

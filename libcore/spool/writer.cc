@@ -40,9 +40,9 @@ struct SpoolWriter::Shard {
 namespace {
 
 // A failed write leaves the file as it was only when it was cut back after a
-// full disk; after anything else its state is unknown.
+// failure that passes (a full disk); after anything else its state is unknown.
 bool LeavesFileKnown(const Status& written, bool truncated) {
-  return truncated && written.code() == Code::kTempFail;
+  return truncated && written.retryable();
 }
 
 }  // namespace
@@ -87,7 +87,7 @@ Status SpoolWriter::Append(std::string_view records, AppendTicket* ticket) {
   }
   if (!failure.ok() || busy == 0) return failure;
   if (!options_.wait_for_busy_shards) {
-    return Status::TempFail("every shard of " + spool_.dir() + " is locked by another process");
+    return Status::Busy("every shard of " + spool_.dir() + " is locked by another process");
   }
   return AppendToShard(static_cast<int>(first % count), /*wait=*/true, records, ticket).status();
 }

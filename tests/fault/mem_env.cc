@@ -102,7 +102,7 @@ class MemEnv::MemFile final : public File {
 
   Status Lock() override {
     LOGROUTE_ASSIGN_OR_RETURN(bool taken, TryLock());
-    if (!taken) return Status::TempFail("cannot lock " + path() + ": held (one simulated thread)");
+    if (!taken) return Status::Busy("cannot lock " + path() + ": held (one simulated thread)");
     return Status::Ok();
   }
 

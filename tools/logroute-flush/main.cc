@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "libcore/base/env.h"
+#include "libcore/base/exit_code.h"
 #include "libcore/base/file_util.h"
 #include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
@@ -231,7 +232,7 @@ int Loop(const Options& o, bool progress) {
       failures = 0;
     } else {
       spdlog::error("{}", status.message());
-      if (status.code() == Code::kUsage) return status.exit_code();
+      if (status.code() == Code::kUsage) return ExitCode(status);
       ++failures;
     }
     const auto next =
@@ -297,7 +298,7 @@ int Run(int argc, char** argv) {
     spdlog::error("{}{}", status.message(),
                   status.retryable() ? " (nothing is lost; the next run retries)" : "");
   }
-  return status.exit_code();
+  return ExitCode(status);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "libcore/base/exit_code.h"
 #include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/chain/chain.h"
@@ -104,7 +105,7 @@ int RunStdin(Options o, const chain::Chain& chain) {
     if (stats.lines == 0) return ExitWith(status);
     spdlog::error("{} (lines 1 to {} are dealt with; resume from line {})", status.message(),
                   stats.last_line, stats.last_line + 1);
-    return status.exit_code();
+    return ExitCode(status);
   }
   if (stats.interrupted) {
     const char* signal = StopSignal() == SIGINT ? "SIGINT" : "SIGTERM";
@@ -121,7 +122,7 @@ int RunStdin(Options o, const chain::Chain& chain) {
   if (stats.rejected > 0) {
     spdlog::error("{} of {} lines were rejected (reasons above{})", stats.rejected, stats.lines,
                   o.ingest.rejects_file.empty() ? "" : ", and in " + o.ingest.rejects_file);
-    return static_cast<int>(Code::kDataError);
+    return ExitCode(Code::kDataError);
   }
   return 0;
 }

@@ -13,6 +13,7 @@
 #include <CLI/CLI.hpp>
 
 #include "libcore/base/env.h"
+#include "libcore/base/exit_code.h"
 #include "libcore/base/stop_signals.h"
 #include "libcore/base/tool_main.h"
 #include "libcore/config/options.h"
@@ -126,7 +127,7 @@ int Run(int argc, char** argv) {
     spdlog::error(
         "--watch needs a terminal on standard output; run without --watch for one "
         "report");
-    return static_cast<int>(Code::kUsage);
+    return ExitCode(Code::kUsage);
   }
 
   Result<spool::Spool> spool = spool::Spool::Open(o.spool_dir, {});
@@ -151,7 +152,7 @@ int Run(int argc, char** argv) {
   const std::string crossed = CheckThresholds(report->backlog, ThresholdsOf(o));
   if (!crossed.empty()) spdlog::warn("Threshold crossed: {}", crossed);
   // A failed write is the graver news: its own status, not the threshold's 1.
-  if (!written.ok()) return written.exit_code();
+  if (!written.ok()) return ExitCode(written);
   return crossed.empty() ? 0 : 1;
 }
 

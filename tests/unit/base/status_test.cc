@@ -4,6 +4,7 @@
 
 #include <cerrno>
 
+#include "libcore/base/exit_code.h"
 #include "libcore/base/result.h"
 
 namespace logroute {
@@ -12,18 +13,33 @@ namespace {
 TEST(StatusTest, OkIsExitZero) {
   Status ok;
   EXPECT_TRUE(ok.ok());
-  EXPECT_EQ(ok.exit_code(), 0);
+  EXPECT_EQ(ExitCode(ok), 0);
 }
 
-TEST(StatusTest, CodesAreSysexits) {
-  EXPECT_EQ(Status::Usage("x").exit_code(), 64);
-  EXPECT_EQ(Status::DataError("x").exit_code(), 65);
-  EXPECT_EQ(Status::Unavailable("x").exit_code(), 69);
-  EXPECT_EQ(Status::CannotCreate("x").exit_code(), 73);
-  EXPECT_EQ(Status::IoError("x").exit_code(), 74);
-  EXPECT_EQ(Status::TempFail("x").exit_code(), 75);
+// The exit statuses the tools document (logroute(7)), one per category.
+TEST(StatusTest, ExitCodesAreSysexits) {
+  EXPECT_EQ(ExitCode(Status::Usage("x")), 64);
+  EXPECT_EQ(ExitCode(Status::DataError("x")), 65);
+  EXPECT_EQ(ExitCode(Status::NotFound("x")), 66);
+  EXPECT_EQ(ExitCode(Status::NoHost("x")), 68);
+  EXPECT_EQ(ExitCode(Status::Unavailable("x")), 69);
+  EXPECT_EQ(ExitCode(Status::Internal("x")), 70);
+  EXPECT_EQ(ExitCode(Status::CannotCreate("x")), 73);
+  EXPECT_EQ(ExitCode(Status::IoError("x")), 74);
+  EXPECT_EQ(ExitCode(Status::NoSpace("x")), 75);
+  EXPECT_EQ(ExitCode(Status::Busy("x")), 75);
+  EXPECT_EQ(ExitCode(Status::TempFail("x")), 75);
+  EXPECT_EQ(ExitCode(Status::NoPermission("x")), 77);
+  EXPECT_EQ(ExitCode(Status(Code::kPartial, "x")), 79);
+}
+
+TEST(StatusTest, OnlyFailuresThatPassAreRetryable) {
+  EXPECT_TRUE(Status::NoSpace("x").retryable());
+  EXPECT_TRUE(Status::Busy("x").retryable());
   EXPECT_TRUE(Status::TempFail("x").retryable());
   EXPECT_FALSE(Status::IoError("x").retryable());
+  EXPECT_FALSE(Status::Unavailable("x").retryable());
+  EXPECT_FALSE(Status(Code::kPartial, "x").retryable());
 }
 
 TEST(StatusTest, WrapKeepsCodeAndAddsContext) {
@@ -32,8 +48,11 @@ TEST(StatusTest, WrapKeepsCodeAndAddsContext) {
   EXPECT_EQ(wrapped.message(), "writing shard-03: disk on fire");
 }
 
-TEST(StatusTest, ErrnoMapsFullDiskToRetryable) {
-  EXPECT_TRUE(ErrnoStatus("write", ENOSPC).retryable());
+TEST(StatusTest, ErrnoMapsFullDiskAndBusyToTheirCategories) {
+  EXPECT_EQ(ErrnoStatus("write", ENOSPC).code(), Code::kNoSpace);
+  EXPECT_EQ(ErrnoStatus("write", EDQUOT).code(), Code::kNoSpace);
+  EXPECT_EQ(ErrnoStatus("flock", EAGAIN).code(), Code::kBusy);
+  EXPECT_EQ(ErrnoStatus("write", EINTR).code(), Code::kBusy);
   EXPECT_EQ(ErrnoStatus("open", EACCES).code(), Code::kNoPermission);
   EXPECT_EQ(ErrnoStatus("read", EIO).code(), Code::kIoError);
   EXPECT_NE(ErrnoStatus("write", ENOSPC).message().find("write: "), std::string::npos);

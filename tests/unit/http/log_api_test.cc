@@ -240,7 +240,7 @@ TEST(LogApiReloadTest, TheNextRequestSeesTheNewChainTheLastKeepsItsOwn) {
 
 TEST(StoreFailedTest, FullDiskIs507OtherErrorsAre503) {
   ApiOutcome out;
-  LogApi::StoreFailed(Status::TempFail("no space left on device"), &out);
+  LogApi::StoreFailed(Status::NoSpace("no space left on device"), &out);
   EXPECT_EQ(out.status, 507u);
   EXPECT_NE(nlohmann::json::parse(out.body)["detail"].get<std::string>().find("no space"),
             std::string::npos);

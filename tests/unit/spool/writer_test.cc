@@ -316,7 +316,7 @@ TEST(FaultTest, DiskFullMidWriteLeavesActiveExactlyAsBefore) {
   EXPECT_EQ(env.writes - writes_before, 2);  // the short write was retried, then ENOSPC
   ASSERT_FALSE(status.ok());
   EXPECT_TRUE(status.retryable()) << status.message();
-  EXPECT_EQ(status.code(), Code::kTempFail);
+  EXPECT_EQ(status.code(), Code::kNoSpace);
   EXPECT_EQ(ReadActive(spool, 0), before);
 
   // The disk has room again: the retried batch lands whole, nothing glued.
