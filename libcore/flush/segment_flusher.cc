@@ -22,6 +22,17 @@ std::string DescribeEntry(uint64_t lines, uint32_t checksum) {
   return text;
 }
 
+// The record on the line `reader` just read, or why there is none (the reason of its reject).
+Result<spool::Record> RecordOn(const spool::LineReader& reader, std::string_view line,
+                               bool complete) {
+  if (reader.truncated()) {
+    return Status::DataError("not a spool record: longer than " +
+                             std::to_string(spool::LineReader::kMaxLineBytes) + " bytes");
+  }
+  if (!complete) return Status::DataError("torn record: no line end at the end of the segment");
+  return spool::DecodeRecord(line);
+}
+
 }  // namespace
 
 void SegmentDigest::Add(std::string_view line, bool complete) {
@@ -208,25 +219,20 @@ Status SegmentFlusher::Stream(File& segment) {
     LOGROUTE_ASSIGN_OR_RETURN(bool more, reader.Next(&line, &complete));
     if (!more) break;
     digest_.Add(line, complete);
-    spool::Record record;
-    std::string reason = reader.truncated()
-                             ? "not a spool record: longer than " +
-                                   std::to_string(spool::LineReader::kMaxLineBytes) + " bytes"
-                         : complete ? spool::DecodeRecord(line, &record)
-                                    : "torn record: no line end at the end of the segment";
-    if (!reason.empty()) {
-      Reject(reader.line_number(), reason, line);
+    const Result<spool::Record> record = RecordOn(reader, line, complete);
+    if (!record.ok()) {
+      Reject(reader.line_number(), record.status().message(), line);
       continue;
     }
     const std::string_view table =
-        options_.table_override.empty() ? record.table : std::string_view(options_.table_override);
+        options_.table_override.empty() ? record->table : std::string_view(options_.table_override);
     if (auto refused = stats_->refused_tables.find(table);
         refused != stats_->refused_tables.end()) {
       Reject(reader.line_number(), refused->second, line);
       continue;
     }
     TableChunk& chunk = ChunkFor(table);
-    chunk.Add(record, line, reader.line_number());
+    chunk.Add(*record, line, reader.line_number());
     if (chunk.rows.size() >= options_.chunk_rows) LOGROUTE_RETURN_IF_ERROR(Send(chunk));
   }
   for (TableChunk& chunk : chunks_) LOGROUTE_RETURN_IF_ERROR(Send(chunk));

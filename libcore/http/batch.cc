@@ -53,30 +53,40 @@ std::string_view TrimRight(std::string_view s) {
   return s;
 }
 
+Status TrailingContent() {
+  return Status::DataError("invalid JSON: unexpected content after the array");
+}
+
 }  // namespace
 
 bool IsBlank(std::string_view body) { return SkipSpace(body, 0) == body.size(); }
 
-std::string SplitJsonArray(std::string_view body, std::vector<BatchItem>* items) {
+Status SplitJsonArray(std::string_view body, std::vector<BatchItem>* items) {
   items->clear();
   size_t i = SkipSpace(body, 0);
-  if (i == body.size() || body[i] != '[') return "invalid JSON: expected an array";
+  if (i == body.size() || body[i] != '[') {
+    return Status::DataError("invalid JSON: expected an array");
+  }
   i = SkipSpace(body, i + 1);
   if (i < body.size() && body[i] == ']') {
     i = SkipSpace(body, i + 1);
-    return i == body.size() ? "" : "invalid JSON: unexpected content after the array";
+    return i == body.size() ? Status::Ok() : TrailingContent();
   }
   for (;;) {
     const size_t end = ScanElement(body, i);
-    if (end == std::string_view::npos) return "invalid JSON: the array is not closed";
+    if (end == std::string_view::npos) {
+      return Status::DataError("invalid JSON: the array is not closed");
+    }
     const std::string_view text = TrimRight(body.substr(i, end - i));
-    if (text.empty()) return "invalid JSON: an array element is missing";
+    if (text.empty()) return Status::DataError("invalid JSON: an array element is missing");
     items->push_back({text, 0});
     if (body[end] == ']') {
       i = SkipSpace(body, end + 1);
-      return i == body.size() ? "" : "invalid JSON: unexpected content after the array";
+      return i == body.size() ? Status::Ok() : TrailingContent();
     }
-    if (body[end] != ',') return "invalid JSON: unbalanced brackets in the array";
+    if (body[end] != ',') {
+      return Status::DataError("invalid JSON: unbalanced brackets in the array");
+    }
     i = SkipSpace(body, end + 1);
   }
 }

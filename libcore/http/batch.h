@@ -11,6 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "libcore/base/status.h"
+
 namespace logroute::http {
 
 struct BatchItem {
@@ -19,9 +21,9 @@ struct BatchItem {
 };
 
 // Splits a JSON array (`body` starts with '[' after whitespace) into its
-// elements. Returns an empty string on success, else why the array itself is
-// malformed (a bad element is left to the event parser).
-std::string SplitJsonArray(std::string_view body, std::vector<BatchItem>* items);
+// elements. A DataError says why the array itself is malformed (a bad
+// element is left to the event parser).
+Status SplitJsonArray(std::string_view body, std::vector<BatchItem>* items);
 
 // Splits NDJSON into its lines (LF or CRLF); blank lines are skipped.
 void SplitNdjson(std::string_view body, std::vector<BatchItem>* items);

@@ -159,8 +159,8 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
   Scratch& s = scratch;
   if (ndjson) {
     SplitNdjson(body, &s.items);
-  } else if (std::string error = SplitJsonArray(body, &s.items); !error.empty()) {
-    return Invalid({{"", error}}, out);
+  } else if (Status split = SplitJsonArray(body, &s.items); !split.ok()) {
+    return Invalid({{"", split.message()}}, out);
   }
   const size_t mark = records->size();
   const int64_t recv_ts = env_->NowSeconds();

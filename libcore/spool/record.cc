@@ -90,19 +90,24 @@ void AppendRecord(const event::Event& event, std::string_view table, int64_t rec
   out->push_back('\n');
 }
 
-std::string DecodeRecord(std::string_view line, Record* record) {
+Result<Record> DecodeRecord(std::string_view line) {
+  Record record;
   if (line.size() <= kCrcDigits || line[kCrcDigits] != '\t') {
-    return "not a spool record (no checksum field)";
+    return Status::DataError("not a spool record (no checksum field)");
   }
   uint32_t stored_crc;
-  if (!ParseHex32(line.substr(0, kCrcDigits), &stored_crc)) return "checksum field is not hex";
+  if (!ParseHex32(line.substr(0, kCrcDigits), &stored_crc)) {
+    return Status::DataError("checksum field is not hex");
+  }
   std::string_view payload = line.substr(kCrcDigits + 1);
-  if (Crc32c(payload) != stored_crc) return "checksum mismatch (the line was altered or torn)";
+  if (Crc32c(payload) != stored_crc) {
+    return Status::DataError("checksum mismatch (the line was altered or torn)");
+  }
 
   std::string_view fields[5];
   for (int i = 0; i < 4; ++i) {
     const size_t tab = payload.find('\t');
-    if (tab == std::string_view::npos) return "too few fields";
+    if (tab == std::string_view::npos) return Status::DataError("too few fields");
     fields[i] = payload.substr(0, tab);
     payload.remove_prefix(tab + 1);
   }
@@ -110,21 +115,22 @@ std::string DecodeRecord(std::string_view line, Record* record) {
   if (const size_t tab = payload.find('\t'); tab != std::string_view::npos) {
     event_id = payload.substr(tab + 1);
     payload = payload.substr(0, tab);
-    if (event_id.find('\t') != std::string_view::npos) return "too many fields";
-    if (!event::IsValidEventId(event_id)) return "event_id is invalid";
+    if (event_id.find('\t') != std::string_view::npos) return Status::DataError("too many fields");
+    if (!event::IsValidEventId(event_id)) return Status::DataError("event_id is invalid");
   }
   fields[4] = payload;
-  if (!ParseInt(fields[0], &record->recv_ts)) return "recv_ts is not an integer";
+  if (!ParseInt(fields[0], &record.recv_ts)) return Status::DataError("recv_ts is not an integer");
   if (Status table = chain::ValidateTableName(fields[1]); !table.ok()) {
-    return chain::IsReservedTableName(fields[1]) ? table.message() : "table name is invalid";
+    return Status::DataError(chain::IsReservedTableName(fields[1]) ? table.message()
+                                                                   : "table name is invalid");
   }
-  if (!ParseInt(fields[2], &record->unix_ts)) return "unix_ts is not an integer";
-  if (!ParseInt(fields[3], &record->user_id)) return "user_id is not an integer";
-  if (fields[4].empty()) return "event_name is empty";
-  record->table = fields[1];
-  record->escaped_name = fields[4];
-  record->event_id = event_id;
-  return {};
+  if (!ParseInt(fields[2], &record.unix_ts)) return Status::DataError("unix_ts is not an integer");
+  if (!ParseInt(fields[3], &record.user_id)) return Status::DataError("user_id is not an integer");
+  if (fields[4].empty()) return Status::DataError("event_name is empty");
+  record.table = fields[1];
+  record.escaped_name = fields[4];
+  record.event_id = event_id;
+  return record;
 }
 
 void AppendUnescapedName(std::string_view escaped, std::string* out) {

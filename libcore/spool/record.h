@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "libcore/base/result.h"
 #include "libcore/event/event.h"
 
 namespace logroute::spool {
@@ -32,10 +33,10 @@ struct Record {
   std::string_view event_id;      // empty when the record has none (needs no unescaping)
 };
 
-// Decodes one line (without its LF). Returns an empty string on success, else
-// the reason the line is corrupt ("checksum mismatch", "user_id is not an integer").
+// Decodes one line (without its LF). A corrupt line is a DataError whose
+// message is the reason ("checksum mismatch", "user_id is not an integer").
 // Takes records of format 1 (no EVENT_ID) and 2.
-std::string DecodeRecord(std::string_view line, Record* record);
+Result<Record> DecodeRecord(std::string_view line);
 
 // The event name of a record, unescaped into *out (replacing its content).
 void UnescapeName(std::string_view escaped, std::string* out);

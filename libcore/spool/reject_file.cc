@@ -39,21 +39,21 @@ void CopyFields(const Record& record, RejectedRecord* out) {
 RejectedRecord Judge(std::string_view line, bool torn_region) {
   RejectedRecord judged;
   judged.line = std::string(line);
-  Record record;
-  const std::string reason = DecodeRecord(line, &record);
-  if (reason.empty()) {
-    CopyFields(record, &judged);
+  const Result<Record> record = DecodeRecord(line);
+  if (record.ok()) {
+    CopyFields(*record, &judged);
     judged.verdict = torn_region ? Replayability::kNeedsForce : Replayability::kReplayable;
     if (torn_region) judged.why = kTornBatch;
     return judged;
   }
+  const std::string& reason = record.status().message();
   const std::string fixed = WithFreshChecksum(line);
-  const std::string beyond_checksum = fixed.empty() ? reason : DecodeRecord(fixed, &record);
-  if (!beyond_checksum.empty()) {
-    judged.why = beyond_checksum;
+  const Result<Record> beyond_checksum = fixed.empty() ? record : DecodeRecord(fixed);
+  if (!beyond_checksum.ok()) {
+    judged.why = beyond_checksum.status().message();
     return judged;
   }
-  CopyFields(record, &judged);
+  CopyFields(*beyond_checksum, &judged);
   judged.verdict = Replayability::kNeedsForce;
   judged.why = torn_region ? reason + "; " + kTornBatch : reason;
   return judged;

@@ -47,20 +47,20 @@ void CheckRoundTrip(const event::Event& event, std::string_view table, int64_t r
   for (char c : line) tabs += c == '\t';
   FUZZ_CHECK(tabs == (event.event_id.empty() ? 5u : 6u),
              "not six fields (seven with an id): " + fuzz::Printable(line) + " for " + what());
-  Record record;
-  const std::string error = DecodeRecord(line, &record);
-  FUZZ_CHECK(error.empty(),
-             "does not decode (" + error + "): " + fuzz::Printable(line) + " for " + what());
-  FUZZ_CHECK(record.recv_ts == recv_ts && record.table == table &&
-                 record.unix_ts == event.unix_ts && record.user_id == event.user_id &&
-                 Unescaped(record.escaped_name) == event.event_name &&
-                 record.event_id == event.event_id,
+  const Result<Record> record = DecodeRecord(line);
+  FUZZ_CHECK(record.ok(), "does not decode (" + record.status().message() +
+                              "): " + fuzz::Printable(line) + " for " + what());
+  FUZZ_CHECK(record->recv_ts == recv_ts && record->table == table &&
+                 record->unix_ts == event.unix_ts && record->user_id == event.user_id &&
+                 Unescaped(record->escaped_name) == event.event_name &&
+                 record->event_id == event.event_id,
              "decodes to other fields: " + fuzz::Printable(line) + " for " + what());
 }
 
 void CheckDecoded(std::string_view line) {
-  Record record;
-  if (!DecodeRecord(line, &record).empty()) return;
+  const Result<Record> decoded = DecodeRecord(line);
+  if (!decoded.ok()) return;
+  const Record& record = *decoded;
   const std::string shown = fuzz::Printable(line);
   FUZZ_CHECK(chain::ValidateTableName(record.table).ok(), "a bad table passed: " + shown);
   FUZZ_CHECK(!record.escaped_name.empty(), "an empty name passed: " + shown);

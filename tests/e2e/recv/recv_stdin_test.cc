@@ -53,12 +53,11 @@ std::vector<Row> SpoolRows(const std::string& dir) {
     for (const std::string& file : spool::testing::ShardFiles(*spool, shard)) {
       bool torn = false;
       for (const std::string& line : spool::testing::ReadLines(file, &torn)) {
-        spool::Record record;
-        const std::string reason = spool::DecodeRecord(line, &record);
-        EXPECT_EQ(reason, "") << file << ": " << line;
-        if (!reason.empty()) continue;
-        Row row{std::string(record.table), record.unix_ts, record.user_id, "", record.recv_ts};
-        spool::UnescapeName(record.escaped_name, &row.event_name);
+        const Result<spool::Record> record = spool::DecodeRecord(line);
+        EXPECT_TRUE(record.ok()) << file << ": " << line << ": " << record.status().message();
+        if (!record.ok()) continue;
+        Row row{std::string(record->table), record->unix_ts, record->user_id, "", record->recv_ts};
+        spool::UnescapeName(record->escaped_name, &row.event_name);
         rows.push_back(std::move(row));
       }
       EXPECT_FALSE(torn) << file;

@@ -95,9 +95,9 @@ TEST(StdinIngestTest, OutcomeDoesNotDependOnHowReadsCutTheInput) {
         << "chunk " << chunk;
     std::string user_ids;
     for (const std::string& line : spool::testing::ReadLines(spool->ActivePath(0))) {
-      spool::Record record;
-      ASSERT_EQ(spool::DecodeRecord(line, &record), "");
-      user_ids += std::to_string(record.user_id) + ",";
+      const Result<spool::Record> record = spool::DecodeRecord(line);
+      ASSERT_TRUE(record.ok()) << record.status().message();
+      user_ids += std::to_string(record->user_id) + ",";
     }
     EXPECT_EQ(user_ids, "1,2,3,4,") << "chunk " << chunk;
   }

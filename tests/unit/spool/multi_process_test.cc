@@ -79,13 +79,14 @@ TEST(MultiProcessTest, ConcurrentAppendersLoseAndTearNothing) {
       segments += file.ends_with("/active") ? 0 : 1;
       bool torn = false;
       for (const std::string& line : testing::ReadLines(file, &torn)) {
-        Record record;
-        const std::string reason = DecodeRecord(line, &record);
-        if (!reason.empty()) {
-          ADD_FAILURE() << file << ": " << reason << ": " << line.substr(0, 200);
+        const Result<Record> decoded = DecodeRecord(line);
+        if (!decoded.ok()) {
+          ADD_FAILURE() << file << ": " << decoded.status().message() << ": "
+                        << line.substr(0, 200);
           if (++bad_lines > 10) return;
           continue;
         }
+        const Record& record = *decoded;
         const auto process = static_cast<int>(record.user_id / 1000000);
         const auto i = static_cast<int>(record.user_id % 1000000);
         std::string name;

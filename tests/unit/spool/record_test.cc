@@ -47,21 +47,22 @@ TEST(RecordTest, ExactEncodingWithAnEventId) {
   AppendRecord({1, 2, "a\tb", "0f8fad5b-d9cb-469f-a165-70867728950e"}, "t", 3, &out);
   EXPECT_EQ(out, Checksummed("3\tt\t1\t2\ta\\tb\t0f8fad5b-d9cb-469f-a165-70867728950e") + "\n");
   const std::string line = WithoutLf(out);  // the record's fields point into it
-  Record record;
-  ASSERT_EQ(DecodeRecord(line, &record), "");
-  EXPECT_EQ(record.escaped_name, "a\\tb");
-  EXPECT_EQ(record.event_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
+  const Result<Record> record = DecodeRecord(line);
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->escaped_name, "a\\tb");
+  EXPECT_EQ(record->event_id, "0f8fad5b-d9cb-469f-a165-70867728950e");
   EXPECT_EQ(RecordTable(out), "t");
   EXPECT_EQ(RecordRecvTime(line), 3);
 }
 
 // Format 1, as its writers left it on disk (literal bytes): still a record.
 TEST(RecordTest, AFormatOneRecordIsStillRead) {
-  Record record;
-  ASSERT_EQ(DecodeRecord("af7f76d1\t1700000000\tlogs\t1684129671\t123456\tlogin", &record), "");
-  EXPECT_EQ(record.escaped_name, "login");
-  EXPECT_EQ(record.event_id, "");
-  EXPECT_EQ(record.user_id, 123456);
+  const Result<Record> record =
+      DecodeRecord("af7f76d1\t1700000000\tlogs\t1684129671\t123456\tlogin");
+  ASSERT_TRUE(record.ok()) << record.status().message();
+  EXPECT_EQ(record->escaped_name, "login");
+  EXPECT_EQ(record->event_id, "");
+  EXPECT_EQ(record->user_id, 123456);
 }
 
 TEST(RecordTest, EveryFlippedBitOfAnEventIdIsDetected) {
@@ -69,17 +70,16 @@ TEST(RecordTest, EveryFlippedBitOfAnEventIdIsDetected) {
   std::string with_id;
   AppendRecord({1, 2, "n", "id-1"}, "t", 3, &with_id);
   with_id = WithoutLf(with_id);
-  Record record;
   for (size_t i = 0; i < with_id.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       std::string corrupt = with_id;
       corrupt[i] = static_cast<char>(corrupt[i] ^ (1 << bit));
-      EXPECT_NE(DecodeRecord(corrupt, &record), "") << i << " " << bit;
+      EXPECT_FALSE(DecodeRecord(corrupt).ok()) << i << " " << bit;
     }
   }
   // Cutting the id off, or its TAB, is detected too.
-  EXPECT_NE(DecodeRecord(with_id.substr(0, with_id.size() - 5), &record), "");
-  EXPECT_NE(DecodeRecord(line + "\tid", &record), "");
+  EXPECT_FALSE(DecodeRecord(with_id.substr(0, with_id.size() - 5)).ok());
+  EXPECT_FALSE(DecodeRecord(line + "\tid").ok());
 }
 
 TEST(RecordTest, AppendKeepsWhatIsAlreadyInTheBuffer) {
@@ -113,14 +113,14 @@ TEST(RecordTest, RoundTripOfEveryName) {
   for (const std::string& name : names) {
     const std::string line = WithoutLf(MakeRecord(kMax, name, "unrouted_events", kMin, kMin));
     EXPECT_EQ(line.find('\n'), std::string::npos);
-    Record record;
-    ASSERT_EQ(DecodeRecord(line, &record), "") << line;
-    EXPECT_EQ(record.recv_ts, kMin);
-    EXPECT_EQ(record.table, "unrouted_events");
-    EXPECT_EQ(record.unix_ts, kMin);
-    EXPECT_EQ(record.user_id, kMax);
+    const Result<Record> record = DecodeRecord(line);
+    ASSERT_TRUE(record.ok()) << line << ": " << record.status().message();
+    EXPECT_EQ(record->recv_ts, kMin);
+    EXPECT_EQ(record->table, "unrouted_events");
+    EXPECT_EQ(record->unix_ts, kMin);
+    EXPECT_EQ(record->user_id, kMax);
     std::string unescaped = "stale content";
-    UnescapeName(record.escaped_name, &unescaped);
+    UnescapeName(record->escaped_name, &unescaped);
     EXPECT_EQ(unescaped, name);
     EXPECT_EQ(RecordRecvTime(line), kMin);
   }
@@ -128,27 +128,24 @@ TEST(RecordTest, RoundTripOfEveryName) {
 
 TEST(RecordTest, EveryFlippedBitIsDetected) {
   const std::string line = WithoutLf(MakeRecord(123456, "login\tx\\", "logs", 1700000000));
-  Record record;
-  ASSERT_EQ(DecodeRecord(line, &record), "");
+  ASSERT_TRUE(DecodeRecord(line).ok());
   for (size_t i = 0; i < line.size(); ++i) {
     for (int bit = 0; bit < 8; ++bit) {
       std::string corrupt = line;
       corrupt[i] = static_cast<char>(corrupt[i] ^ (1 << bit));
-      EXPECT_NE(DecodeRecord(corrupt, &record), "")
-          << "byte " << i << " bit " << bit << ": " << corrupt;
+      EXPECT_FALSE(DecodeRecord(corrupt).ok()) << "byte " << i << " bit " << bit << ": " << corrupt;
     }
   }
 }
 
 TEST(RecordTest, TruncatedOrExtendedLinesAreDetected) {
   const std::string line = WithoutLf(MakeRecord(42));
-  Record record;
   for (size_t length = 0; length < line.size(); ++length) {
-    EXPECT_NE(DecodeRecord(line.substr(0, length), &record), "") << length;
+    EXPECT_FALSE(DecodeRecord(line.substr(0, length)).ok()) << length;
   }
-  EXPECT_NE(DecodeRecord(line + "x", &record), "");
-  EXPECT_NE(DecodeRecord(line + "\r", &record), "");
-  EXPECT_NE(DecodeRecord(line + line, &record), "");  // two records glued together
+  EXPECT_FALSE(DecodeRecord(line + "x").ok());
+  EXPECT_FALSE(DecodeRecord(line + "\r").ok());
+  EXPECT_FALSE(DecodeRecord(line + line).ok());  // two records glued together
 }
 
 TEST(RecordTest, EachCorruptionHasItsReason) {
@@ -187,8 +184,10 @@ TEST(RecordTest, EachCorruptionHasItsReason) {
       {Checksummed("1\tt\t1\t1\t"), "event_name is empty"},
   };
   for (const Case& c : cases) {
-    Record record;
-    EXPECT_EQ(DecodeRecord(c.line, &record), c.reason) << c.line;
+    const Result<Record> record = DecodeRecord(c.line);
+    ASSERT_FALSE(record.ok()) << c.line;
+    EXPECT_EQ(record.status().code(), Code::kDataError) << c.line;
+    EXPECT_EQ(record.status().message(), c.reason) << c.line;
   }
 }
 
