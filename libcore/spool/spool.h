@@ -1,13 +1,20 @@
 // Spool: the on-disk queue between recv and flush (doc/spool-format.md).
 //
-//   SPOOL/spool.id                    identity: "id <hex>", "shards <N>", "format 1"
-//   SPOOL/init.lock                   flock(2) target while the spool is created
+//   SPOOL/spool.id                    identity: "id <hex>", "shards <N>", "format <1|2>";
+//                                     written last at creation (its presence = complete layout)
+//   SPOOL/init.lock                   flock(2) target while the spool is created or given a new id
 //   SPOOL/shard-NN/lock               flock(2) target of the shard, never renamed
 //   SPOOL/shard-NN/active             appended by recv, whole records only
-//   SPOOL/shard-NN/pending            the last append's extent in `active`
+//   SPOOL/shard-NN/pending            the last append's extent in `active` (inode, offset,
+//                                     length): how a torn tail is told after a crash (shard.h)
 //   SPOOL/shard-NN/seq                next segment sequence number
 //   SPOOL/shard-NN/seg-<20 digits>    sealed segments, immutable, flush's only input
-//   SPOOL/rejects/*.rej               what could not be flushed, with the reason
+//   SPOOL/rejects/*.rej               what could not be spooled or flushed, with the reason
+//   SPOOL/rejects/replaying/          replays in progress, and their lock (replay.h)
+//   SPOOL/rejects/replayed/*.rej      rejects files replayed, kept until purged
+//
+// Files written whole (spool.id, rejects files) are written as NAME.tmp.<pid>,
+// then renamed (WriteFileAtomic).
 //
 // A Spool value is the opened layout (paths, identity, and the Env through
 // which every file of it is reached); it holds no open files and may be
