@@ -15,13 +15,14 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <set>
+#include <vector>
 
 #include "libcore/base/file_util.h"
 #include "libcore/sink/dsn.h"
 #include "libcore/sink/mysql_bulk.h"
 #include "libcore/sink/mysql_error.h"
 #include "libcore/sink/sink.h"
+#include "libcore/sink/table_columns.h"
 
 namespace logroute::sink {
 namespace {
@@ -126,30 +127,14 @@ class MysqlSink final : public Sink {
               " FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
               " AND TABLE_NAME = '" +
               name + "'"));
-    std::set<std::string> columns;
-    std::string unfillable;  // a column we do not fill that refuses to be left out
+    std::vector<TableColumn> columns;
     MYSQL_RES* result = mysql_store_result(mysql_);
     if (result == nullptr) return Error("cannot read the columns of " + name);
     while (MYSQL_ROW row = mysql_fetch_row(result)) {
-      columns.insert(row[0]);
-      const std::string_view column = row[0];
-      if (row[1] != nullptr && row[1][0] == '1' && column != "unix_ts" && column != "user_id" &&
-          column != "event_name") {
-        unfillable = column;
-      }
+      columns.push_back({row[0], row[1] != nullptr && row[1][0] == '1'});
     }
     mysql_free_result(result);
-    for (const char* required : {"unix_ts", "user_id", "event_name"}) {
-      if (columns.count(required) == 0) {
-        return Status::Usage(dsn_.text + ": table " + name + " has no column " + required +
-                             " (needs unix_ts, user_id, event_name)");
-      }
-    }
-    if (!unfillable.empty()) {
-      // Every row would be refused and, one by one, rejected: a setup error instead.
-      return Status::Usage(dsn_.text + ": table " + name + " has column " + unfillable +
-                           " NOT NULL without a default; no row could be inserted");
-    }
+    LOGROUTE_RETURN_IF_ERROR(CheckTableColumns(dsn_.text, name, columns));
     LOGROUTE_ASSIGN_OR_RETURN(TableKeys keys, KeysOf(name));
     ensured_.emplace(name, std::move(keys));
     return Status::Ok();

@@ -1,27 +1,42 @@
 // Sink: where flush puts rows — one small interface, one file per database,
 // one row per sink in the registry (registry.cc).
 //
-// The protocol, per segment (flush drives it, doc/guarantees.md):
+// The protocol, per segment (flush drives it: flush/segment_flusher.cc,
+// doc/guarantees.md):
 //
 //   EnsureTable(t)...   before the transaction: DDL commits implicitly in MySQL
-//   Begin(key)          claims the segment's ledger key in a new transaction, or
-//                       answers that the ledger already holds it (and what for)
+//   Begin(key)          opens a transaction that holds the segment's ledger key,
+//                       or answers that the ledger already holds it (and what
+//                       for), with no transaction open
 //   { Savepoint() Insert(t, rows) [RollbackToSavepoint()] }...
-//   Commit(key, entry)  records what the segment held and commits: the rows and
-//                       the ledger row land together or not at all
+//   Commit(key, entry)  writes what the segment held to the ledger and commits:
+//                       the rows and the ledger row land together or not at all
+//   Rollback()          instead of Commit(), or after any error in between
 //
-// How a sink claims the key is its own: MySQL inserts the ledger row at
-// Begin(), so that a concurrent flusher of the same key waits on its row lock
-// and then finds it, and so that Commit() can tell a transaction the server
-// ended silently (the row is gone); SQLite takes the database's write lock at
-// Begin() (BEGIN IMMEDIATE) and inserts the row at Commit().
+// Begin() does not only read the ledger; how it holds the key is the sink's:
+// - MySQL looks the key up outside any transaction (committed: answered at
+//   once), then starts a transaction and INSERTs the ledger row with zero
+//   counts. A concurrent flusher of the same key waits on that row's lock;
+//   once we commit, its INSERT fails as a duplicate and its Begin() answers
+//   kAlreadyCommitted. Commit() UPDATEs the row with the real counts: were
+//   the row gone, the server ended our transaction without a word (a Galera
+//   abort), and Commit() rolls back and fails with TempFail.
+// - SQLite takes the database's write lock (BEGIN IMMEDIATE), so a concurrent
+//   flusher waits in its own Begin(), then looks the key up; Commit() INSERTs
+//   the ledger row (kAlreadyCommitted, rolled back, should the key be there).
+// Begin() that fails leaves no transaction open. Insert(), Savepoint(),
+// RollbackToSavepoint() and Commit() that fail may leave it open (MySQL: a
+// failed statement rolls back only itself): the caller then calls Rollback()
+// before anything else, or Reconnect().
 //
-// Errors: TempFail when the database is unreachable, the connection broke or
-// the server is not in a state to take writes (flush keeps the segment and
-// may retry on a new connection); NoPermission when authentication or a
+// Errors: retryable() ones (flush keeps the segment and may retry on a new
+// connection): TempFail when the database is unreachable, the connection
+// broke or the server is not in a state to take writes, Busy when it is
+// locked (SQLite), NoSpace when its disk is full (SQLite); NoPermission when authentication or a
 // table's privileges are refused; NoHost for a host name that does not
 // resolve; Usage for a bad DSN, or from EnsureTable()/Insert() for a table
-// that cannot take our rows (no such column, a column we cannot fill); and
+// that cannot take our rows (no such column, a column we cannot fill: the
+// one check of sink/table_columns.h); and
 // DataError, from Insert(), for any other refusal of the statement: flush
 // bisects the rows to find the ones refused.
 //
@@ -100,6 +115,8 @@ class Sink {
   // rows are stored without their id (doc/operations.md).
   virtual Status EnsureTable(std::string_view table) = 0;
 
+  // Holds `key` in a new transaction (kOurs), or finds it committed
+  // (kAlreadyCommitted with its entry, no transaction open). See above.
   virtual Result<LedgerClaim> Begin(const SegmentKey& key) = 0;
   // Inserts rows into `table` inside the open transaction. A row whose
   // event_id the table's unique key already holds is not inserted, and is no
@@ -111,8 +128,9 @@ class Sink {
   // Savepoints let flush undo one failed Insert and bisect it.
   virtual Status Savepoint() = 0;
   virtual Status RollbackToSavepoint() = 0;
-  // kAlreadyCommitted when a concurrent flusher committed the key first: ours
-  // is rolled back.
+  // Records `entry` under `key` and commits (kOurs). kAlreadyCommitted when
+  // the ledger holds the key already (SQLite: a row made by hand): ours is
+  // rolled back.
   virtual Result<LedgerClaim> Commit(const SegmentKey& key, const LedgerEntry& entry) = 0;
   // Abandons the open transaction, if any. Never fails: a broken connection rolls back by itself.
   virtual void Rollback() = 0;

@@ -3,7 +3,6 @@
 // right after Commit(): a commit that a power cut could undo would lose it.
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "libcore/sink/sink.h"
+#include "libcore/sink/table_columns.h"
 #include "libcore/spool/record.h"
 
 namespace logroute::sink {
@@ -252,35 +252,19 @@ class SqliteSink final : public Sink {
   Status CheckColumns(const std::string& table) {
     sqlite3_stmt* info = nullptr;
     LOGROUTE_RETURN_IF_ERROR(Prepare("PRAGMA table_info(\"" + table + "\")", &info));
-    std::vector<std::string> columns;
-    std::string unfillable;  // a column we do not fill that refuses to be left out
+    std::vector<TableColumn> columns;
     while (sqlite3_step(info) == SQLITE_ROW) {
-      columns.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(info, 1)));
       const bool not_null = sqlite3_column_int(info, 3) != 0;
       const bool no_default = sqlite3_column_type(info, 4) == SQLITE_NULL;
       const bool rowid =
           sqlite3_column_int(info, 5) != 0 &&
           sqlite3_stricmp(reinterpret_cast<const char*>(sqlite3_column_text(info, 2)), "INTEGER") ==
               0;
-      const std::string& name = columns.back();
-      if (not_null && no_default && !rowid && name != "unix_ts" && name != "user_id" &&
-          name != "event_name") {
-        unfillable = name;
-      }
+      columns.push_back({reinterpret_cast<const char*>(sqlite3_column_text(info, 1)),
+                         not_null && no_default && !rowid});
     }
     sqlite3_finalize(info);
-    for (const char* required : {"unix_ts", "user_id", "event_name"}) {
-      if (std::find(columns.begin(), columns.end(), required) == columns.end()) {
-        return Status::Usage("sqlite:" + path_ + ": table " + table + " has no column " + required +
-                             " (needs unix_ts, user_id, event_name)");
-      }
-    }
-    if (!unfillable.empty()) {
-      // Every row would be refused and, one by one, rejected: a setup error instead.
-      return Status::Usage("sqlite:" + path_ + ": table " + table + " has column " + unfillable +
-                           " NOT NULL without a default; no row could be inserted");
-    }
-    return Status::Ok();
+    return CheckTableColumns(Describe(), table, columns);
   }
 
   // True when `table` has an event_id column that a unique index of its own
