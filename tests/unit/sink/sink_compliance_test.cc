@@ -9,6 +9,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "libcore/sink/sink.h"
@@ -23,9 +24,18 @@ using testing::MariaDbServer;
 using testing::TempDir;
 using testing::TestDatabase;
 
+// What a database's SQL can do, where the tests must know it: they ask
+// these, never which database they run on.
+struct Capabilities {
+  std::string auto_id_column;   // DDL of an `id` the database fills (Django's AutoField)
+  bool enforces_varchar_width;  // VARCHAR(5) refuses a longer value (SQLite ignores widths)
+  std::string columns_query;    // the column names of table '%s', in order
+};
+
 // A database behind a sink, and a way to read it back independently.
 class Backend {
  public:
+  explicit Backend(Capabilities capabilities) : capabilities_(std::move(capabilities)) {}
   virtual ~Backend() = default;
   virtual std::string Dsn() const = 0;
   virtual std::vector<std::vector<std::string>> Query(const std::string& sql) const = 0;
@@ -34,10 +44,22 @@ class Backend {
     auto rows = Query(sql);
     return rows.empty() ? "" : rows[0][0];
   }
+  const Capabilities& can() const { return capabilities_; }
+  std::vector<std::vector<std::string>> Columns(const std::string& table) const {
+    std::string sql = capabilities_.columns_query;
+    return Query(sql.replace(sql.find("%s"), 2, table));
+  }
+
+ private:
+  const Capabilities capabilities_;
 };
 
 class SqliteBackend final : public Backend {
  public:
+  SqliteBackend()
+      : Backend({.auto_id_column = "id INTEGER PRIMARY KEY AUTOINCREMENT",
+                 .enforces_varchar_width = false,
+                 .columns_query = "SELECT name FROM pragma_table_info('%s') ORDER BY cid"}) {}
   std::string Dsn() const override { return "sqlite:" + dir_.Path("events.db"); }
   std::vector<std::vector<std::string>> Query(const std::string& sql) const override {
     sqlite3* db = nullptr;
@@ -78,7 +100,16 @@ class SqliteBackend final : public Backend {
 
 class MariaDbBackend final : public Backend {
  public:
-  MariaDbBackend() : server_(testing::TestServer()), db_(server_) {}
+  MariaDbBackend()
+      : Backend({.auto_id_column = "id BIGINT AUTO_INCREMENT PRIMARY KEY",
+                 .enforces_varchar_width = true,
+                 .columns_query = "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
+                                  "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '%s' "
+                                  "ORDER BY ORDINAL_POSITION"}),
+        server_(testing::TestServer()),
+        db_(server_) {
+    ::setenv("MYSQL_PWD", server_.password.c_str(), 1);
+  }
   std::string Dsn() const override { return db_.SocketDsn(); }
   std::vector<std::vector<std::string>> Query(const std::string& sql) const override {
     return db_.Query(sql);
@@ -93,15 +124,21 @@ class MariaDbBackend final : public Backend {
   TestDatabase db_;
 };
 
-class SinkComplianceTest : public ::testing::TestWithParam<std::string> {
+// One database the compliance tests run against.
+struct SinkFixture {
+  std::string name;
+  std::unique_ptr<Backend> (*make)();
+};
+
+template <typename T>
+std::unique_ptr<Backend> Make() {
+  return std::make_unique<T>();
+}
+
+class SinkComplianceTest : public ::testing::TestWithParam<SinkFixture> {
  protected:
   void SetUp() override {
-    if (GetParam() == "sqlite") {
-      backend_ = std::make_unique<SqliteBackend>();
-    } else {
-      backend_ = std::make_unique<MariaDbBackend>();
-      ::setenv("MYSQL_PWD", testing::TestServer().password.c_str(), 1);
-    }
+    backend_ = GetParam().make();
     sink_ = Open();
   }
 
@@ -291,21 +328,13 @@ TEST_P(SinkComplianceTest, NamesRoundTripByteForByte) {
 TEST_P(SinkComplianceTest, CreatesTheOriginalLayout) {
   ASSERT_TRUE(sink_->EnsureTable("app_log").ok());
   ASSERT_TRUE(sink_->EnsureTable("logs").ok());  // one of SinkOptions::dedupe_tables
-  auto columns = [&](const std::string& table) {
-    return GetParam() == "sqlite"
-               ? backend_->Query("SELECT name FROM pragma_table_info('" + table + "') ORDER BY cid")
-               : backend_->Query(
-                     "SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE "
-                     "TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '" +
-                     table + "' ORDER BY ORDINAL_POSITION");
-  };
-  const auto original = columns("app_log");
+  const auto original = backend_->Columns("app_log");
   ASSERT_EQ(original.size(), 4u);
   EXPECT_EQ(original[0][0], "id");
   EXPECT_EQ(original[1][0], "unix_ts");
   EXPECT_EQ(original[2][0], "user_id");
   EXPECT_EQ(original[3][0], "event_name");
-  const auto with_key = columns("logs");
+  const auto with_key = backend_->Columns("logs");
   ASSERT_EQ(with_key.size(), 5u);
   EXPECT_EQ(with_key[4][0], "event_id");  // nullable, under a unique key
 }
@@ -343,9 +372,7 @@ TEST_P(SinkComplianceTest, DuplicateEventIdsAreSkippedAndCounted) {
 
 TEST_P(SinkComplianceTest, AnExistingTableWithTheColumnsIsUsed) {
   // The original service's table (Django's AutoField), columns in another order, one more column.
-  const std::string id = GetParam() == "sqlite" ? "id INTEGER PRIMARY KEY AUTOINCREMENT"
-                                                : "id BIGINT AUTO_INCREMENT PRIMARY KEY";
-  backend_->Exec("CREATE TABLE app_log (" + id +
+  backend_->Exec("CREATE TABLE app_log (" + backend_->can().auto_id_column +
                  ", event_name VARCHAR(255) NOT NULL, user_id BIGINT NOT NULL, "
                  "unix_ts BIGINT NOT NULL, note VARCHAR(10) DEFAULT 'x')");
   ASSERT_TRUE(sink_->EnsureTable("app_log").ok());
@@ -369,13 +396,28 @@ TEST_P(SinkComplianceTest, ATableMissingAColumnIsAClearError) {
   EXPECT_NE(status.message().find("user_id"), std::string::npos) << status.message();
 }
 
+// A column we cannot fill that refuses to be left out: every row would be
+// refused, so the table is refused at once, naming the column.
+TEST_P(SinkComplianceTest, ATableWithAColumnWeCannotFillIsAClearError) {
+  backend_->Exec("CREATE TABLE audit (" + backend_->can().auto_id_column +
+                 ", unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL, event_name TEXT NOT NULL,"
+                 " created_by VARCHAR(20) NOT NULL)");
+  Status status = sink_->EnsureTable("audit");
+  ASSERT_FALSE(status.ok());
+  EXPECT_EQ(status.code(), Code::kUsage);
+  EXPECT_NE(status.message().find("table audit has column created_by NOT NULL without a default"),
+            std::string::npos)
+      << status.message();
+  EXPECT_EQ(status.message().find(sink_->Describe()), 0u) << status.message();
+}
+
 TEST_P(SinkComplianceTest, ARefusedRowIsADataErrorNotATruncation) {
-  // id AUTO_INCREMENT: without it MariaDB refuses every row (id has no default).
+  // An id the database fills: without it MariaDB refuses every row (id has no default).
+  // Where VARCHAR(5) is no limit, a CHECK constraint refuses the same rows.
   backend_->Exec(
-      "CREATE TABLE narrow (id INTEGER PRIMARY KEY" +
-      std::string(GetParam() == "sqlite" ? "" : " AUTO_INCREMENT") +
+      "CREATE TABLE narrow (" + backend_->can().auto_id_column +
       ", unix_ts BIGINT NOT NULL, user_id BIGINT NOT NULL, event_name VARCHAR(5) NOT NULL" +
-      std::string(GetParam() == "sqlite" ? ", CHECK (length(event_name) <= 5))" : ")"));
+      (backend_->can().enforces_varchar_width ? ")" : ", CHECK (length(event_name) <= 5))"));
   ASSERT_TRUE(sink_->EnsureTable("narrow").ok());
   ASSERT_TRUE(sink_->Begin(key_)->ours());
   std::vector<Row> rows = MakeRows({"short", "much too long"});
@@ -388,8 +430,10 @@ TEST_P(SinkComplianceTest, ARefusedRowIsADataErrorNotATruncation) {
   EXPECT_EQ(backend_->Scalar("SELECT COUNT(*) FROM narrow"), "0");
 }
 
-INSTANTIATE_TEST_SUITE_P(Sinks, SinkComplianceTest, ::testing::Values("sqlite", "mariadb"),
-                         [](const auto& param_info) { return param_info.param; });
+INSTANTIATE_TEST_SUITE_P(Sinks, SinkComplianceTest,
+                         ::testing::Values(SinkFixture{"sqlite", &Make<SqliteBackend>},
+                                           SinkFixture{"mariadb", &Make<MariaDbBackend>}),
+                         [](const auto& param_info) { return param_info.param.name; });
 
 TEST(MakeSinkTest, UnknownSchemeIsAUsageError) {
   Result<std::unique_ptr<Sink>> sink = MakeSink("postgres://x/y", {});
