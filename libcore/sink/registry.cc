@@ -1,4 +1,4 @@
-// The sink registry: a new sink is one file plus one row in kSinks.
+// The sink registry: a new sink is one file (its factory) plus one row in kSinks.
 #include <array>
 
 #include "libcore/sink/sink.h"
@@ -12,23 +12,32 @@ namespace {
 
 struct SinkKind {
   std::string_view scheme;  // the DSN starts with it
+  std::string_view forms;   // its DSN forms, for --help and errors
   Result<std::unique_ptr<Sink>> (*make)(std::string_view dsn, const SinkOptions& options);
 };
 
 constexpr std::array kSinks = {
-    SinkKind{"sqlite:", &NewSqliteSink},
-    SinkKind{"mysql://", &NewMysqlSink},
+    SinkKind{"sqlite:", "sqlite:PATH", &NewSqliteSink},
+    SinkKind{"mysql://", "mysql://USER@HOST:PORT/DB or mysql://USER@localhost/DB?socket=PATH",
+             &NewMysqlSink},
 };
 
 }  // namespace
+
+std::string DsnForms() {
+  std::string forms;
+  for (size_t i = 0; i < kSinks.size(); ++i) {
+    if (i > 0) forms += ", ";
+    forms += kSinks[i].forms;
+  }
+  return forms;
+}
 
 Result<std::unique_ptr<Sink>> MakeSink(std::string_view dsn, const SinkOptions& options) {
   for (const SinkKind& kind : kSinks) {
     if (dsn.starts_with(kind.scheme)) return kind.make(dsn, options);
   }
-  return Status::Usage("--db '" + std::string(dsn) +
-                       "': expected sqlite:PATH, mysql://USER@HOST:PORT/DB or "
-                       "mysql://USER@localhost/DB?socket=PATH");
+  return Status::Usage("--db '" + std::string(dsn) + "': expected " + DsnForms());
 }
 
 }  // namespace logroute::sink

@@ -154,7 +154,12 @@ struct SinkOptions {
 };
 
 // Makes the sink for `dsn` ("sqlite:PATH", "mysql://..."); Usage error for an
-// unknown scheme or a malformed DSN. The sink is not connected until Open().
+// unknown scheme (listing DsnForms()) or a malformed DSN. The sink is not
+// connected until Open().
 Result<std::unique_ptr<Sink>> MakeSink(std::string_view dsn, const SinkOptions& options);
+
+// The DSN forms of every registered sink, for help texts: "sqlite:PATH,
+// mysql://USER@HOST:PORT/DB or mysql://USER@localhost/DB?socket=PATH".
+std::string DsnForms();
 
 }  // namespace logroute::sink

@@ -56,8 +56,7 @@ void DeclareOptions(config::CommandLine& cli, CLI::App& app, Options& o) {
   app.add_option("--spool", o.spool_dir, "Spool directory")->required();
   // Required but with --purge-rejects, which needs no database (CheckOptions).
   app.add_option("--db", o.db,
-                 "Target database: sqlite:PATH, mysql://USER@HOST:PORT/DB or "
-                 "mysql://USER@localhost/DB?socket=PATH; required but with --purge-rejects");
+                 "Target database: " + sink::DsnForms() + "; required but with --purge-rejects");
   app.add_option("--table", o.table, "Insert every row into this table instead of its route's");
   app.add_option("--dedupe", o.dedupe,
                  "Create TABLE, when missing, with an event_id column under a unique key, so "
