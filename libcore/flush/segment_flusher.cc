@@ -146,8 +146,14 @@ Status SegmentFlusher::Flush(int shard, uint64_t seq, File& segment) {
                  rejects_stem);
   }
   const sink::LedgerEntry entry{rows_, rejected_, digest_.checksum};
-  LOGROUTE_ASSIGN_OR_RETURN(claim, sink_.Commit(key_, entry));
-  if (!claim.ours()) return Settle(segment, claim.committed, &digest_);
+  Result<sink::LedgerClaim> committed = sink_.Commit(key_, entry);
+  if (!committed.ok()) {
+    // A refused statement leaves the transaction open (sink.h): left so, the
+    // next segment's Begin() would commit it with a placeholder ledger row.
+    sink_.Rollback();
+    return committed.status();
+  }
+  if (!committed->ours()) return Settle(segment, committed->committed, &digest_);
   ++stats_->segments;
   stats_->rows += rows_ - deduplicated_;
   stats_->deduplicated += deduplicated_;

@@ -78,6 +78,51 @@ TEST_P(FlushPacketRetry, APacketTheServerRefusesIsRetriedSmallerOnANewConnection
   EXPECT_EQ(db->LedgerRows(), 1u);
 }
 
+// The server refuses the ledger UPDATE of one segment's commit, for a reason
+// of its own (a trigger: error 1644, which no retry cures). That segment
+// stays in the spool with nothing of it committed, and the next pass loads
+// it once. Before the fix its transaction was left open, and the next
+// segment's START TRANSACTION committed it: its rows, with a ledger row of
+// zero counts, so that later passes took the segment for a copied spool's.
+TEST_P(FlushServerLimits, ACommitTheServerRefusesLeavesNothingOfItsSegment) {
+  WriteBacklog(spool_, {}, "logs", 1 << 20, /*shards=*/1);
+  RunResult r = FlushNow();  // creates the ledger, for the trigger
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<Ev> first = MakeEvents(100, 1);
+  WriteBacklog(spool_, first, "logs", 1 << 20, /*shards=*/1);
+  SealAll(spool_);
+  const std::vector<std::string> sealed = Segments(spool_);
+  ASSERT_EQ(sealed.size(), 1u);
+  const std::string first_seq =
+      std::to_string(std::stoull(sealed[0].substr(sealed[0].rfind('-') + 1)));
+  const std::vector<Ev> second = MakeEvents(100, 1001);
+  WriteBacklog(spool_, second, "logs", 1 << 20, /*shards=*/1);  // sealed by flush, after `first`
+  ASSERT_EQ(db_->TryExec("CREATE TRIGGER refuse BEFORE UPDATE ON logroute_ledger FOR EACH ROW"
+                         " IF NEW.seq = " +
+                         first_seq +
+                         " THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT ="
+                         " 'ledger update refused by trigger'; END IF"),
+            "");
+
+  r = FlushNow();
+  EXPECT_EQ(r.exit_code, 79) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("ledger update refused by trigger"));
+  Contents only_second;
+  only_second.Add(second);
+  EXPECT_EQ(db_->Read({"logs"}), only_second);
+  EXPECT_EQ(db_->LedgerRows(), 1u);
+  EXPECT_EQ(Segments(spool_), sealed);
+
+  ASSERT_EQ(db_->TryExec("DROP TRIGGER refuse"), "");
+  r = FlushNow();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  Contents both = only_second;
+  both.Add(first);
+  EXPECT_EQ(db_->Read({"logs"}), both);
+  EXPECT_EQ(db_->LedgerRows(), 2u);
+  EXPECT_TRUE(Segments(spool_).empty());
+}
+
 class FlushPoisonRows : public FlushServerLimits {};
 INSTANTIATE_TEST_SUITE_P(Sinks, FlushPoisonRows,
                          ::testing::Values("sqlite", "mariadb", "mariadb_load", "mariadb_insert"));
