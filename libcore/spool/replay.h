@@ -37,7 +37,7 @@ namespace logroute::spool {
 class RejectsReplayer {
  public:
   // Creates rejects/replaying/ and rejects/replayed/ and takes the replay
-  // lock (rejects/replaying/lock): TempFail while another replay holds it.
+  // lock (rejects/replaying/lock): Busy while another replay holds it.
   // Then finishes the replays an earlier run left claimed (steps 3 to 5),
   // and drops prepared files that no claim names.
   static Result<RejectsReplayer> Open(const Spool& spool);

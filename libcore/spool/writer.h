@@ -37,7 +37,7 @@ struct WriterOptions {
   bool fsync = false;                             // --fsync always
   uint64_t segment_bytes = kDefaultSegmentBytes;  // seal `active` past this size
   // When every shard is locked by others: wait for one (stdin), or fail at
-  // once with TempFail (the HTTP server's I/O threads must never block).
+  // once with Busy (the HTTP server's I/O threads must never block).
   bool wait_for_busy_shards = true;
 };
 
@@ -58,7 +58,7 @@ class SpoolWriter {
 
   // Appends `records` (whole records, each ending in LF) to the next shard.
   // `ticket`, if given, is set for WaitDurable(). On error nothing of
-  // `records` stays in the spool; ENOSPC and the like are retryable (TempFail).
+  // `records` stays in the spool; ENOSPC and the like are retryable (NoSpace, Busy).
   Status Append(std::string_view records, AppendTicket* ticket = nullptr);
 
   // Blocks until the Append() of `ticket` is on stable storage.
