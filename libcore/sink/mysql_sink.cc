@@ -136,6 +136,8 @@ class MysqlSink final : public Sink {
     mysql_free_result(result);
     LOGROUTE_RETURN_IF_ERROR(CheckTableColumns(dsn_.text, name, columns));
     LOGROUTE_ASSIGN_OR_RETURN(TableKeys keys, KeysOf(name));
+    WarnIfNotDeduplicated(dsn_.text, name, options_.dedupe_tables.contains(name),
+                          !keys.event_id.empty());
     ensured_.emplace(name, std::move(keys));
     return Status::Ok();
   }

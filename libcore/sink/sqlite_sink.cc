@@ -69,6 +69,7 @@ class SqliteSink final : public Sink {
                                   (with_key ? ", event_id VARCHAR(64) NULL UNIQUE)" : ")")));
     LOGROUTE_RETURN_IF_ERROR(CheckColumns(name));
     LOGROUTE_ASSIGN_OR_RETURN(const bool dedupe, HasUniqueEventId(name));
+    WarnIfNotDeduplicated(Describe(), name, with_key, dedupe);
     // ON CONFLICT names the one constraint a duplicate may break: unlike OR
     // IGNORE, every other refusal (NOT NULL, CHECK, another unique key) stays
     // an error, and so a reject.

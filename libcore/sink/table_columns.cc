@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 namespace logroute::sink {
 namespace {
 
@@ -31,6 +33,15 @@ Status CheckTableColumns(std::string_view sink, std::string_view table,
     }
   }
   return Status::Ok();
+}
+
+void WarnIfNotDeduplicated(std::string_view sink, std::string_view table, bool asked, bool keyed) {
+  if (!asked || keyed) return;
+  spdlog::warn(
+      "{}: --dedupe {}: table {} has no unique key on event_id alone, so its events are stored"
+      " without their ids and a retried one may be stored twice (doc/operations.md says how to"
+      " add the key)",
+      sink, table, table);
 }
 
 }  // namespace logroute::sink

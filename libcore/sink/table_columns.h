@@ -25,4 +25,9 @@ struct TableColumn {
 Status CheckTableColumns(std::string_view sink, std::string_view table,
                          std::span<const TableColumn> columns);
 
+// Logs a warning when `--dedupe table` was asked for (`asked`) but the
+// existing table has no unique key on event_id alone (`keyed`): its events
+// are stored without their ids, and a retried one may be stored twice.
+void WarnIfNotDeduplicated(std::string_view sink, std::string_view table, bool asked, bool keyed);
+
 }  // namespace logroute::sink

@@ -17,6 +17,7 @@ namespace logroute::testing::flush {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // NDJSON events; user_id i, with the id "id-<i>" when `with_ids`.
 std::string Events(int first, int last, bool with_ids) {
@@ -121,6 +122,12 @@ TEST_P(FlushDedupeTest, ATableWithoutEventIdStoresEventsWithoutTheirIds) {
   EXPECT_THAT(r.err, HasSubstr("rows=10 rejected=0"));
   EXPECT_THAT(r.err, HasSubstr("deduplicated=0 "));
   EXPECT_EQ(db_->Scalar("SELECT COUNT(*) FROM logs"), "10");
+  // --dedupe logs asked for what this table cannot do: said, with the remedy.
+  EXPECT_THAT(r.err, HasSubstr("--dedupe logs: table logs has no unique key on event_id alone"));
+  EXPECT_THAT(r.err, HasSubstr("doc/operations.md"));
+  r = Flush(spool_, db_->Dsn(), {}, db_->Env());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.err, Not(HasSubstr("has no unique key"))) << "only when --dedupe asks";
 }
 
 // An event_id column without a unique key deduplicates nothing either: the
