@@ -53,7 +53,7 @@ std::vector<Batch> MakeBatches(int count, int per_batch, int64_t first_id) {
   return batches;
 }
 
-std::unique_ptr<MemEnv> NewSpool(int shards) {
+std::unique_ptr<MemEnv> CreateSpoolEnv(int shards) {
   auto env = std::make_unique<MemEnv>();
   EXPECT_TRUE(env->MakeDir("/").ok());
   Result<spool::Spool> spool =
