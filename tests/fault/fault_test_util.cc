@@ -108,9 +108,9 @@ std::vector<std::string> RejectedData(MemEnv& env) {
       size_t end = text->find('\n', begin);
       if (end == std::string::npos) end = text->size();
       spool::RejectEntry entry;
-      const std::string error =
+      const Status decoded =
           spool::DecodeRejectEntry(std::string_view(*text).substr(begin, end - begin), &entry);
-      EXPECT_EQ(error, "") << name;
+      EXPECT_TRUE(decoded.ok()) << name << ": " << decoded.message();
       data.push_back(entry.data);
       begin = end + 1;
     }
