@@ -26,7 +26,7 @@ const char kUnknownFields[] =
     R"("session":"9f86d081884c7d659a2feaa0c55ad015","ip":"203.0.113.7","ua":null})";
 
 chain::Chain DefaultChain() {
-  Result<chain::Chain> chain = chain::Chain::Build(chain::ChainConfig{});
+  Result<chain::Chain> chain = chain::Chain::Create(chain::ChainConfig{});
   if (!chain.ok()) std::abort();
   return std::move(chain).value();
 }

@@ -13,7 +13,7 @@ Decision Handler::PassOn(const event::Event& event) const {
   return {Decision::Action::kReject, {}, {"event_name", std::move(reason)}, true};
 }
 
-Result<Chain> Chain::Build(const ChainConfig& config) {
+Result<Chain> Chain::Create(const ChainConfig& config) {
   Handlers handlers;
   for (const HandlerKind* kind : config.kinds()) {
     LOGROUTE_ASSIGN_OR_RETURN(Handlers made, kind->create(config));

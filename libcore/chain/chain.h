@@ -19,11 +19,11 @@ class Chain {
   // Makes the handlers of every kind of `config` and links them in order.
   // Usage error, from the kind, on a bad value (naming the option, the value,
   // where it came from and why), or when there is no handler at all.
-  static Result<Chain> Build(const ChainConfig& config);
+  static Result<Chain> Create(const ChainConfig& config);
   // The same, for values that `origin` parsed: errors say where each came from.
-  static Result<Chain> Build(ChainConfig config, const config::CommandLine& origin) {
+  static Result<Chain> Create(ChainConfig config, const config::CommandLine& origin) {
     config.set_origin(&origin);
-    return Build(config);
+    return Create(config);
   }
 
   Decision Handle(const event::Event& event) const { return head_->Handle(event); }

@@ -12,7 +12,7 @@ namespace logroute::chain {
 
 // Declares on `app`, in registry order, every option of the kinds of
 // `config`, bound to `config` (which must outlive the parse). After the
-// parse, Chain::Build(config, command_line) makes the chain they describe.
+// parse, Chain::Create(config, command_line) makes the chain they describe.
 void DeclareChainOptions(CLI::App& app, ChainConfig& config);
 
 }  // namespace logroute::chain

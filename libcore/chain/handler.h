@@ -2,7 +2,7 @@
 //
 // Each Handler either handles an event (routes it to a table, rejects it with a
 // reason, or drops it) or passes it to its successor. The last handler of
-// recv's chain (Chain::Build over the kinds of registry.h) is the unrouted
+// recv's chain (Chain::Create over the kinds of registry.h) is the unrouted
 // handler, so every event gets a Decision and none vanishes silently.
 //
 // Thread safety: Handle() is const and handlers hold no mutable state, so one

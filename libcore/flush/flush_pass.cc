@@ -110,10 +110,11 @@ class Pass {
         break;
       }
       const std::string name = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
-      Result<bool> flushed = FlushSegment(shard, seq);
-      if (!flushed.ok()) return flushed.status().Wrap(name);
-      removed_any = removed_any || *flushed;
-      if (*flushed && options_.on_progress) {
+      Result<SegmentFate> fate = FlushSegment(shard, seq);
+      if (!fate.ok()) return fate.status().Wrap(name);
+      const bool removed = *fate == SegmentFate::kRemoved;
+      removed_any = removed_any || removed;
+      if (removed && options_.on_progress) {
         stats_->seconds = Elapsed();
         options_.on_progress(*stats_, SealedBytes(spool_));
       }
@@ -126,33 +127,38 @@ class Pass {
     return Status::Ok();
   }
 
-  // True when the segment is gone from the spool (committed, now or before);
-  // false when it stays (held by another flusher, or failed: counted). An
-  // error only when the pass must stop.
-  Result<bool> FlushSegment(int shard, uint64_t seq) {
+  // What FlushSegment did with a segment.
+  enum class SegmentFate {
+    kRemoved,  // this pass removed it from the spool (committed, now or before)
+    kLeft,     // this pass left it: already gone, held by another flusher, or failed (counted)
+  };
+
+  // An error only when the pass must stop.
+  Result<SegmentFate> FlushSegment(int shard, uint64_t seq) {
     const std::string name = spool_.ShardName(shard) + "/" + spool::SegmentName(seq);
     Result<std::unique_ptr<File>> file = spool_.env().Open(spool_.SegmentPath(shard, seq), {});
     if (!file.ok()) {
-      if (file.status().code() == Code::kNotFound) return false;  // another flusher finished it
+      // NotFound: another flusher finished it.
+      if (file.status().code() == Code::kNotFound) return SegmentFate::kLeft;
       stats_->FailSegment(name, file.status());
-      return false;
+      return SegmentFate::kLeft;
     }
     Result<FileLock> lock = FileLock::TryAcquire(**file);
     if (!lock.ok()) {
       stats_->FailSegment(name, lock.status());
-      return false;
+      return SegmentFate::kLeft;
     }
     if (!lock->held()) {
       ++stats_->skipped_locked;
-      return false;
+      return SegmentFate::kLeft;
     }
     Result<FileInfo> info = (*file)->Stat();
-    if (!info.ok() || info->links == 0) return false;  // unlinked while we waited
+    if (!info.ok() || info->links == 0) return SegmentFate::kLeft;  // unlinked while we waited
     Status status;
     for (int attempt = 1; attempt <= kAttemptsPerSegment; ++attempt) {
       SegmentFlusher flusher(spool_, sink_, options_, stats_);
       status = flusher.Flush(shard, seq, **file);
-      if (status.ok()) return true;
+      if (status.ok()) return SegmentFate::kRemoved;
       if (!status.retryable() || attempt == kAttemptsPerSegment) break;
       // The connection may be what failed: a new one, or the pass is over.
       Status reconnected = sink_.Reconnect();
@@ -161,7 +167,7 @@ class Pass {
                    status.message());
     }
     stats_->FailSegment(name, status);
-    return false;
+    return SegmentFate::kLeft;
   }
 
   Status Verdict() const {

@@ -42,8 +42,8 @@ bool IEquals(std::string_view a, std::string_view b) {
                                boost::beast::string_view(b.data(), b.size()));
 }
 
-std::string TooManyFields() {
-  return "more than " + std::to_string(kMaxFormFields) + " form fields";
+Status TooManyFields() {
+  return Status::DataError("more than " + std::to_string(kMaxFormFields) + " form fields");
 }
 
 // Finds the header `name` among a part's header lines; false when it has none.
@@ -63,7 +63,7 @@ bool FindHeader(std::string_view headers, std::string_view name, std::string_vie
 
 }  // namespace
 
-std::string DecodeUrlEncoded(std::string_view body, FormFields* fields) {
+Status DecodeUrlEncoded(std::string_view body, FormFields* fields) {
   fields->clear();
   while (!body.empty()) {
     const size_t end = body.find('&');
@@ -76,7 +76,7 @@ std::string DecodeUrlEncoded(std::string_view body, FormFields* fields) {
         PercentDecode(pair.substr(0, equals)),
         equals == std::string_view::npos ? std::string() : PercentDecode(pair.substr(equals + 1)));
   }
-  return "";
+  return Status::Ok();
 }
 
 std::string HeaderParameter(std::string_view header_value, std::string_view name) {
@@ -106,22 +106,25 @@ std::string HeaderParameter(std::string_view header_value, std::string_view name
   return "";
 }
 
-std::string DecodeMultipart(std::string_view body, std::string_view boundary, FormFields* fields) {
+Status DecodeMultipart(std::string_view body, std::string_view boundary, FormFields* fields) {
   fields->clear();
   if (boundary.empty() || boundary.size() > 70) {
-    return "multipart/form-data needs a boundary parameter of 1 to 70 characters";
+    return Status::DataError(
+        "multipart/form-data needs a boundary parameter of 1 to 70 characters");
   }
   const std::string delimiter = "--" + std::string(boundary);
   const std::string next_delimiter = "\r\n" + delimiter;
   // The first delimiter starts the body or a line after the preamble.
   size_t at = body.starts_with(delimiter) ? 0 : body.find(next_delimiter);
-  if (at == std::string_view::npos) return "the multipart body holds no boundary line";
+  if (at == std::string_view::npos)
+    return Status::DataError("the multipart body holds no boundary line");
   at += body.starts_with(delimiter) ? delimiter.size() : next_delimiter.size();
   for (size_t part = 1;; ++part) {
-    if (body.substr(at).starts_with("--")) return "";  // the close delimiter
+    if (body.substr(at).starts_with("--")) return Status::Ok();  // the close delimiter
     while (at < body.size() && (body[at] == ' ' || body[at] == '\t')) ++at;
     if (!body.substr(at).starts_with("\r\n")) {
-      return "the boundary line of part " + std::to_string(part) + " does not end in CRLF";
+      return Status::DataError("the boundary line of part " + std::to_string(part) +
+                               " does not end in CRLF");
     }
     at += 2;
     size_t content = 0;
@@ -131,22 +134,23 @@ std::string DecodeMultipart(std::string_view body, std::string_view boundary, Fo
     } else {
       const size_t blank = body.find("\r\n\r\n", at);
       if (blank == std::string_view::npos) {
-        return "part " + std::to_string(part) + " has no blank line after its headers";
+        return Status::DataError("part " + std::to_string(part) +
+                                 " has no blank line after its headers");
       }
       headers = body.substr(at, blank - at);
       content = blank + 4;
     }
     const size_t end = body.find(next_delimiter, content);
     if (end == std::string_view::npos) {
-      return "the multipart body ends inside part " + std::to_string(part) +
-             " (no closing boundary)";
+      return Status::DataError("the multipart body ends inside part " + std::to_string(part) +
+                               " (no closing boundary)");
     }
     std::string_view disposition;
     if (!FindHeader(headers, "Content-Disposition", &disposition) ||
         !IEquals(Trim(disposition.substr(0, disposition.find(';'))), "form-data") ||
         HeaderParameter(disposition, "name").empty()) {
-      return "part " + std::to_string(part) +
-             " has no 'Content-Disposition: form-data; name=\"...\"' header";
+      return Status::DataError("part " + std::to_string(part) +
+                               " has no 'Content-Disposition: form-data; name=\"...\"' header");
     }
     if (fields->size() == kMaxFormFields) return TooManyFields();
     fields->emplace_back(HeaderParameter(disposition, "name"),

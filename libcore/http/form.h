@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "libcore/base/status.h"
+
 namespace logroute::http {
 
 using FormFields = std::vector<std::pair<std::string, std::string>>;
@@ -18,9 +20,9 @@ inline constexpr size_t kMaxFormFields = 1000;
 
 // Decodes `name=value&...` as Django does (parse_qsl, keep_blank_values):
 // '+' is a space, %XX a byte (a '%' without two hex digits stays as it is),
-// a field without '=' has an empty value, empty fields are skipped. Returns
-// "" on success, else why the body is refused.
-std::string DecodeUrlEncoded(std::string_view body, FormFields* fields);
+// a field without '=' has an empty value, empty fields are skipped. DataError
+// saying why the body is refused (more than kMaxFormFields fields).
+Status DecodeUrlEncoded(std::string_view body, FormFields* fields);
 
 // The value of the parameter `name` (case-insensitive, quotes removed) of a
 // header value such as `multipart/form-data; boundary="x"`; "" when absent.
@@ -28,8 +30,8 @@ std::string HeaderParameter(std::string_view header_value, std::string_view name
 
 // Decodes a multipart/form-data body (RFC 7578) whose parts are delimited by
 // `boundary`: each part's Content-Disposition names its field, and its body
-// (a file's too) is the value. Returns "" on success, else why the body is
-// malformed (then *fields is unspecified).
-std::string DecodeMultipart(std::string_view body, std::string_view boundary, FormFields* fields);
+// (a file's too) is the value. DataError saying why the body is malformed
+// (then *fields is unspecified).
+Status DecodeMultipart(std::string_view body, std::string_view boundary, FormFields* fields);
 
 }  // namespace logroute::http

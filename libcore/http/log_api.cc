@@ -108,10 +108,10 @@ void LogApi::Judge(const BodyType& type, std::string_view body, std::string* rec
 void LogApi::JudgeForm(const BodyType& type, std::string_view body, std::string* records,
                        ApiOutcome* out) const {
   Scratch& s = scratch;
-  const std::string malformed = type.kind == BodyKind::kUrlEncoded
-                                    ? DecodeUrlEncoded(body, &s.fields)
-                                    : DecodeMultipart(body, type.boundary, &s.fields);
-  if (!malformed.empty()) return Invalid({{"", malformed}}, out);
+  const Status decoded = type.kind == BodyKind::kUrlEncoded
+                             ? DecodeUrlEncoded(body, &s.fields)
+                             : DecodeMultipart(body, type.boundary, &s.fields);
+  if (!decoded.ok()) return Invalid({{"", decoded.message()}}, out);
   Answer(s.pipeline.TakeFields(*out->chain, s.fields, env_->NowSeconds(), records), out);
 }
 

@@ -365,7 +365,7 @@ class MysqlSink final : public Sink {
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> NewMysqlSink(std::string_view dsn, const SinkOptions& options) {
+Result<std::unique_ptr<Sink>> CreateMysqlSink(std::string_view dsn, const SinkOptions& options) {
   LOGROUTE_ASSIGN_OR_RETURN(MysqlDsn parsed, ParseMysqlDsn(dsn));
   const std::string bulk = parsed.Param("bulk");
   BulkPath first = BulkPath::kArray;  // the fastest; it falls back by itself

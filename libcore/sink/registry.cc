@@ -5,21 +5,21 @@
 
 namespace logroute::sink {
 
-Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions& options);
-Result<std::unique_ptr<Sink>> NewMysqlSink(std::string_view dsn, const SinkOptions& options);
+Result<std::unique_ptr<Sink>> CreateSqliteSink(std::string_view dsn, const SinkOptions& options);
+Result<std::unique_ptr<Sink>> CreateMysqlSink(std::string_view dsn, const SinkOptions& options);
 
 namespace {
 
 struct SinkKind {
   std::string_view scheme;  // the DSN starts with it
   std::string_view forms;   // its DSN forms, for --help and errors
-  Result<std::unique_ptr<Sink>> (*make)(std::string_view dsn, const SinkOptions& options);
+  Result<std::unique_ptr<Sink>> (*create)(std::string_view dsn, const SinkOptions& options);
 };
 
 constexpr std::array kSinks = {
-    SinkKind{"sqlite:", "sqlite:PATH", &NewSqliteSink},
+    SinkKind{"sqlite:", "sqlite:PATH", &CreateSqliteSink},
     SinkKind{"mysql://", "mysql://USER@HOST:PORT/DB or mysql://USER@localhost/DB?socket=PATH",
-             &NewMysqlSink},
+             &CreateMysqlSink},
 };
 
 }  // namespace
@@ -33,9 +33,9 @@ std::string DsnForms() {
   return forms;
 }
 
-Result<std::unique_ptr<Sink>> MakeSink(std::string_view dsn, const SinkOptions& options) {
+Result<std::unique_ptr<Sink>> CreateSink(std::string_view dsn, const SinkOptions& options) {
   for (const SinkKind& kind : kSinks) {
-    if (dsn.starts_with(kind.scheme)) return kind.make(dsn, options);
+    if (dsn.starts_with(kind.scheme)) return kind.create(dsn, options);
   }
   return Status::Usage("--db '" + std::string(dsn) + "': expected " + DsnForms());
 }

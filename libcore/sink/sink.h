@@ -156,7 +156,7 @@ struct SinkOptions {
 // Makes the sink for `dsn` ("sqlite:PATH", "mysql://..."); Usage error for an
 // unknown scheme (listing DsnForms()) or a malformed DSN. The sink is not
 // connected until Open().
-Result<std::unique_ptr<Sink>> MakeSink(std::string_view dsn, const SinkOptions& options);
+Result<std::unique_ptr<Sink>> CreateSink(std::string_view dsn, const SinkOptions& options);
 
 // The DSN forms of every registered sink, for help texts: "sqlite:PATH,
 // mysql://USER@HOST:PORT/DB or mysql://USER@localhost/DB?socket=PATH".

@@ -321,7 +321,7 @@ class SqliteSink final : public Sink {
 
 }  // namespace
 
-Result<std::unique_ptr<Sink>> NewSqliteSink(std::string_view dsn, const SinkOptions& options) {
+Result<std::unique_ptr<Sink>> CreateSqliteSink(std::string_view dsn, const SinkOptions& options) {
   std::string_view path = dsn.substr(std::string_view("sqlite:").size());
   if (path.starts_with("//")) path.remove_prefix(2);  // sqlite://PATH, as some tools write it
   if (path.empty()) return Status::Usage("--db sqlite:PATH needs a path");

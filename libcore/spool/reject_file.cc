@@ -93,8 +93,8 @@ std::vector<RejectFileEntry> ParseRejectFile(std::string_view content) {
     parsed.text = std::string(content.substr(0, length));
     std::string_view line = content.substr(0, length);
     if (line.ends_with('\n')) line.remove_suffix(1);
-    parsed.unreadable = DecodeRejectEntry(line, &parsed.entry);
-    if (parsed.unreadable.empty()) {
+    parsed.decoded = DecodeRejectEntry(line, &parsed.entry);
+    if (parsed.decoded.ok()) {
       parsed.torn_region = parsed.entry.position.starts_with("byte ");
       parsed.records = RecordsOf(parsed.entry);
     }

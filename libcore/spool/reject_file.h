@@ -44,7 +44,7 @@ struct RejectedRecord {
 struct RejectFileEntry {
   uint64_t line_number = 0;  // in the rejects file, from 1
   std::string text;          // the entry's line as the file holds it, with its LF
-  std::string unreadable;    // why the line is not an entry; empty when it is one
+  Status decoded;            // DataError: why the line is not an entry
   RejectEntry entry;
   bool torn_region = false;  // POSITION is `byte N`
   std::vector<RejectedRecord> records;

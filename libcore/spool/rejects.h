@@ -27,9 +27,9 @@ struct RejectEntry {
   std::string data;
 };
 
-// Reads one entry line (without its LF) as AppendRejectEntry wrote it. Returns
-// an empty string on success, else why the line is not an entry.
-std::string DecodeRejectEntry(std::string_view line, RejectEntry* entry);
+// Reads one entry line (without its LF) as AppendRejectEntry wrote it into
+// *entry. DataError saying why the line is not an entry.
+Status DecodeRejectEntry(std::string_view line, RejectEntry* entry);
 
 // Writes `entries` as rejects/<stem>.rej, durably.
 Status WriteRejects(const Spool& spool, std::string_view stem, std::string_view entries);

@@ -53,7 +53,7 @@ std::vector<Batch> MakeBatches(int count, int per_batch, int64_t first_id) {
   return batches;
 }
 
-std::unique_ptr<MemEnv> NewSpool(int shards) {
+std::unique_ptr<MemEnv> CreateSpoolEnv(int shards) {
   auto env = std::make_unique<MemEnv>();
   EXPECT_TRUE(env->MakeDir("/").ok());
   Result<spool::Spool> spool =
@@ -108,9 +108,9 @@ std::vector<std::string> RejectedData(MemEnv& env) {
       size_t end = text->find('\n', begin);
       if (end == std::string::npos) end = text->size();
       spool::RejectEntry entry;
-      const std::string error =
+      const Status decoded =
           spool::DecodeRejectEntry(std::string_view(*text).substr(begin, end - begin), &entry);
-      EXPECT_EQ(error, "") << name;
+      EXPECT_TRUE(decoded.ok()) << name << ": " << decoded.message();
       data.push_back(entry.data);
       begin = end + 1;
     }

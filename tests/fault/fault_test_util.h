@@ -37,7 +37,7 @@ std::string RecordOf(const Ev& event, const std::string& table = "logs");
 std::vector<Batch> MakeBatches(int count, int per_batch, int64_t first_id);
 
 // A new MemEnv holding an empty, durable spool of `shards` shards.
-std::unique_ptr<MemEnv> NewSpool(int shards);
+std::unique_ptr<MemEnv> CreateSpoolEnv(int shards);
 
 // The next process: opens the spool and runs one flush pass into `db`.
 Status FlushPass(MemEnv& env, MemoryDatabase& db, SinkFault fault = {});

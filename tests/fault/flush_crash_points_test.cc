@@ -138,7 +138,7 @@ Setup UnsyncedSeal() {
 // The spool of `setup` on a new MemEnv, everything synced but what the setup
 // leaves unsynced on purpose.
 std::unique_ptr<MemEnv> Prepare(const Setup& setup, int shards) {
-  std::unique_ptr<MemEnv> env = NewSpool(shards);
+  std::unique_ptr<MemEnv> env = CreateSpoolEnv(shards);
   setup.write(*env);
   env->Revive(MemEnv::Loss::kProcessCrash);
   return env;

@@ -257,7 +257,7 @@ TEST(RealSinkCrashPoints, SqliteTheProcessDiesAtEveryCall) {
                      " CHECK (event_name NOT LIKE 'refused%'))",
                      nullptr, nullptr, nullptr);
         sqlite3_close(db);
-        return [path] { return std::move(*sink::MakeSink("sqlite:" + path, {})); };
+        return [path] { return std::move(*sink::CreateSink("sqlite:" + path, {})); };
       },
       [](Case& c) { return SqliteRows(c.dir.Path("events.db")); }, 1);
 }
@@ -277,7 +277,7 @@ TEST(RealSinkCrashPoints, MariaDbTheProcessDiesAtASampleOfCalls) {
                   "");
         const std::string dsn = db->SocketDsn();
         databases[&c] = std::move(db);
-        return [dsn] { return std::move(*sink::MakeSink(dsn, {})); };
+        return [dsn] { return std::move(*sink::CreateSink(dsn, {})); };
       },
       [&](Case& c) {
         std::map<int64_t, int> rows;

@@ -126,7 +126,7 @@ void Enumerate(bool fsync, const std::string& name) {
   std::map<uint64_t, std::string> writes;
   uint64_t ops = 0;
   {
-    std::unique_ptr<MemEnv> probe = NewSpool(kShards);
+    std::unique_ptr<MemEnv> probe = CreateSpoolEnv(kShards);
     RunWriter(*probe, fsync, batches);
     ops = probe->ops();
     writes = probe->writes();
@@ -138,7 +138,7 @@ void Enumerate(bool fsync, const std::string& name) {
         (point.cut ? " cut at byte " + std::to_string(*point.cut) : std::string());
     // A process crash keeps what was written: acknowledged batches survive.
     {
-      std::unique_ptr<MemEnv> env = NewSpool(kShards);
+      std::unique_ptr<MemEnv> env = CreateSpoolEnv(kShards);
       env->CrashAt(point.op, point.cut);
       const std::vector<bool> acked = RunWriter(*env, fsync, batches);
       const std::vector<std::string> active = ActiveLines(*env);
@@ -152,7 +152,7 @@ void Enumerate(bool fsync, const std::string& name) {
     // whatever flush committed must not come back from a name it made durable
     // too late (flush syncs each shard's names before committing).
     for (uint64_t seed = 0; seed < 2; ++seed) {
-      std::unique_ptr<MemEnv> env = NewSpool(kShards);
+      std::unique_ptr<MemEnv> env = CreateSpoolEnv(kShards);
       env->CrashAt(point.op, point.cut);
       const std::vector<bool> acked = RunWriter(*env, fsync, batches);
       env->Revive(MemEnv::Loss::kProcessCrash);
@@ -173,7 +173,7 @@ void Enumerate(bool fsync, const std::string& name) {
     // A power cut: with fsync, what was acknowledged was synced and survives;
     // without, only the absence of duplicates and of corrupt rows is promised.
     for (uint64_t seed = 0; seed < 3; ++seed) {
-      std::unique_ptr<MemEnv> env = NewSpool(kShards);
+      std::unique_ptr<MemEnv> env = CreateSpoolEnv(kShards);
       env->CrashAt(point.op, point.cut);
       const std::vector<bool> acked = RunWriter(*env, fsync, batches);
       std::mt19937_64 rng(seed * 7919 + point.op);

@@ -101,7 +101,7 @@ Fixture& FixtureFor(uint8_t flags) {
   f->options.handle_signals = false;
   chain::ChainConfig config;
   config.SetValue("unrouted", policy == 0 ? "reject" : policy == 1 ? "store" : "drop");
-  Result<chain::Chain> chain = chain::Chain::Build(config);
+  Result<chain::Chain> chain = chain::Chain::Create(config);
   FUZZ_CHECK(chain.ok(), "cannot build the chain: " + chain.status().message());
   f->chain = std::make_unique<chain::LiveChain>(std::move(*chain));
   f->state = std::make_unique<ServerState>(f->options, *f->chain, Writer(), Env::Default());

@@ -44,8 +44,8 @@ void CheckWritten(const RejectEntry& entry) {
   }
   FUZZ_CHECK(tabs == 3, "not four fields: " + fuzz::Printable(line) + " for " + Show(entry));
   RejectEntry decoded;
-  const std::string error = DecodeRejectEntry(line, &decoded);
-  FUZZ_CHECK(error.empty(), "does not decode (" + error + "): " + fuzz::Printable(line));
+  const Status status = DecodeRejectEntry(line, &decoded);
+  FUZZ_CHECK(status.ok(), "does not decode (" + status.message() + "): " + fuzz::Printable(line));
   FUZZ_CHECK(Same(decoded, entry), "decodes to " + Show(decoded) + ", not to " + Show(entry) +
                                        ": " + fuzz::Printable(line));
 
@@ -71,6 +71,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   spool::RejectEntry entry;
-  if (spool::DecodeRejectEntry(input.Rest(), &entry).empty()) spool::CheckWritten(entry);
+  if (spool::DecodeRejectEntry(input.Rest(), &entry).ok()) spool::CheckWritten(entry);
   return 0;
 }

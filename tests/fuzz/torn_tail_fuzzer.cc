@@ -115,9 +115,9 @@ void CheckRepair(fuzz::Input& input) {
   FUZZ_CHECK(!content.empty() && content.back() == '\n' && content.find('\n') == content.size() - 1,
              "the rejects file is not one entry: " + fuzz::Printable(content));
   RejectEntry entry;
-  const std::string error =
+  const Status decoded =
       DecodeRejectEntry(std::string_view(content).substr(0, content.size() - 1), &entry);
-  FUZZ_CHECK(error.empty(), "the rejects entry does not decode: " + error);
+  FUZZ_CHECK(decoded.ok(), "the rejects entry does not decode: " + decoded.message());
   FUZZ_CHECK(entry.source == spool.ShardName(kShard) + "/active" &&
                  entry.position == "byte " + std::to_string(kept.size()),
              "the entry names " + entry.source + ", " + entry.position + " for a cut at byte " +

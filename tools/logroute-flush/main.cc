@@ -131,8 +131,8 @@ Result<Target> OpenTarget(const Options& o) {
   LOGROUTE_ASSIGN_OR_RETURN(spool::Spool spool, spool::Spool::Open(o.spool_dir, {}));
   LOGROUTE_ASSIGN_OR_RETURN(
       std::unique_ptr<sink::Sink> sink,
-      sink::MakeSink(o.db, {.password_file = o.password_file,
-                            .dedupe_tables = {o.dedupe.begin(), o.dedupe.end()}}));
+      sink::CreateSink(o.db, {.password_file = o.password_file,
+                              .dedupe_tables = {o.dedupe.begin(), o.dedupe.end()}}));
   LOGROUTE_RETURN_IF_ERROR(sink->Open());
   return Target{std::move(spool), std::move(sink)};
 }
@@ -274,7 +274,7 @@ Status CheckOptions(const Options& o, const config::CommandLine& cli) {
     LOGROUTE_RETURN_IF_ERROR(
         cli.Blame("password-file", ReadFile(*Env::Default(), o.password_file).status()));
   }
-  return cli.Blame("db", sink::MakeSink(o.db, {.password_file = o.password_file}).status());
+  return cli.Blame("db", sink::CreateSink(o.db, {.password_file = o.password_file}).status());
 }
 
 int Run(int argc, char** argv) {

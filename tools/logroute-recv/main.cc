@@ -140,7 +140,7 @@ int RunReplay(const Options& o, const chain::Chain& chain) {
 }
 
 // What the command line parser cannot judge alone, besides the chain's
-// options (Chain::Build), each error blamed on where its value came from.
+// options (Chain::Create), each error blamed on where its value came from.
 Status CheckOptions(const Options& o, const config::CommandLine& cli) {
   const bool serving_http = !o.stdin_mode && o.replay.files.empty();
   if (serving_http) {
@@ -162,7 +162,7 @@ Result<Configuration> LoadConfiguration(const std::vector<std::string>& args) {
   Options o;
   DeclareOptions(cli, app, o);
   LOGROUTE_RETURN_IF_ERROR(cli.Reparse(args));
-  LOGROUTE_ASSIGN_OR_RETURN(chain::Chain chain, chain::Chain::Build(o.chain, cli));
+  LOGROUTE_ASSIGN_OR_RETURN(chain::Chain chain, chain::Chain::Create(o.chain, cli));
   LOGROUTE_RETURN_IF_ERROR(CheckOptions(o, cli));
   return Configuration{std::move(chain), cli.log_level(), cli.Settings()};
 }
@@ -187,7 +187,7 @@ int Run(int argc, char** argv) {
   Options o;
   DeclareOptions(cli, app, o);
   if (std::optional<int> exit_code = cli.Parse(argc, argv)) return *exit_code;
-  Result<chain::Chain> chain = chain::Chain::Build(o.chain, cli);
+  Result<chain::Chain> chain = chain::Chain::Create(o.chain, cli);
   Status valid = chain.ok() ? CheckOptions(o, cli) : chain.status();
   if (!valid.ok()) return ExitWith(valid);
   if (cli.check_config()) return cli.PrintSettings();

@@ -68,8 +68,8 @@ class FilePlan {
       : name_(name), chain_(chain), force_(force), now_(now) {}
 
   void Add(const spool::RejectFileEntry& entry) {
-    if (!entry.unreadable.empty()) {
-      Keep(entry.line_number, "not a rejects entry: " + entry.unreadable);
+    if (!entry.decoded.ok()) {
+      Keep(entry.line_number, "not a rejects entry: " + entry.decoded.message());
       KeepText(entry.text);
       return;
     }
@@ -163,7 +163,7 @@ Status ReplayFile(const spool::Spool& spool, spool::RejectsReplayer& replayer,
   LOGROUTE_ASSIGN_OR_RETURN(std::vector<spool::RejectFileEntry> entries,
                             spool::ReadRejectFile(spool.env(), spool.RejectsDir() + "/" + name));
   for (const spool::RejectFileEntry& entry : entries) {
-    if (!entry.unreadable.empty()) continue;
+    if (!entry.decoded.ok()) continue;
     LOGROUTE_ASSIGN_OR_RETURN(const bool waiting, SegmentStillThere(spool, entry.entry));
     if (waiting) {
       spdlog::warn(

@@ -43,9 +43,9 @@ Result<bool> MeasureFile(const std::string& dir, const std::string& name, Reject
   file->modified_at = st.st_mtim.tv_sec;
   for (const spool::RejectFileEntry& entry : *entries) {
     ++file->entries;
-    if (!entry.unreadable.empty()) {
+    if (!entry.decoded.ok()) {
       ++file->unreadable;
-      CountReason("(not a rejects entry: " + entry.unreadable + ")", &file->reasons);
+      CountReason("(not a rejects entry: " + entry.decoded.message() + ")", &file->reasons);
       continue;
     }
     CountReason(entry.entry.reason, &file->reasons);

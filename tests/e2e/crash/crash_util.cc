@@ -57,7 +57,7 @@ std::string Ndjson(int64_t first, int64_t count) {
 
 std::vector<Row> ReadRows(const std::string& db_path) {
   std::vector<Row> rows;
-  const auto db = flush::MakeSqliteDb(db_path);
+  const auto db = flush::CreateSqliteDb(db_path);
   if (!db->HasTable("logs")) return rows;
   for (const auto& fields : db->Query("SELECT user_id, unix_ts, event_name FROM logs")) {
     if (fields.size() != 3) {

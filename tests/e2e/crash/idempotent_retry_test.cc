@@ -73,7 +73,7 @@ INSTANTIATE_TEST_SUITE_P(Sinks, IdempotentRetry, ::testing::Values("sqlite", "ma
 TEST_P(IdempotentRetry, EveryIdOnceThroughRetriesAndKills) {
   TempDir dir;
   const std::string spool = dir.Path("spool");
-  std::unique_ptr<flush::TargetDb> db = flush::MakeTargetDb(GetParam(), dir.path());
+  std::unique_ptr<flush::TargetDb> db = flush::CreateTargetDb(GetParam(), dir.path());
   const unsigned seed = std::random_device{}();
   SCOPED_TRACE("seed " + std::to_string(seed));
   std::mt19937 random(seed);

@@ -39,7 +39,7 @@ INSTANTIATE_TEST_SUITE_P(Sinks, FlushCrash, ::testing::Values("sqlite", "mariadb
 
 TEST_P(FlushCrash, SigkillAtRandomMomentsLosesAndDuplicatesNothing) {
   TempDir dir;
-  const std::unique_ptr<TargetDb> db = MakeTargetDb(GetParam(), dir.path());
+  const std::unique_ptr<TargetDb> db = CreateTargetDb(GetParam(), dir.path());
   const std::string spool = dir.Path("spool");
   const unsigned seed = std::random_device{}();
   std::mt19937 random(seed);

@@ -33,7 +33,7 @@ std::string Events(int first, int last, bool with_ids) {
 class FlushDedupeTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = MakeTargetDb(GetParam(), dir_.path());
+    db_ = CreateTargetDb(GetParam(), dir_.path());
     spool_ = dir_.Path("spool");
   }
 
@@ -232,7 +232,7 @@ TEST_P(FlushDedupeTest, AFormatOneBacklogIsFlushed) {
 class FlushServerStateTest : public ::testing::TestWithParam<std::tuple<std::string, bool>> {
  protected:
   void SetUp() override {
-    db_ = MakeTargetDb(std::get<0>(GetParam()), dir_.path());
+    db_ = CreateTargetDb(std::get<0>(GetParam()), dir_.path());
     spool_ = dir_.Path("spool");
   }
 

@@ -28,7 +28,7 @@ const std::vector<std::string> kTables = {"logs", "signups", "purchases"};
 class FlushBothSinks : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = MakeTargetDb(GetParam(), dir_.path());
+    db_ = CreateTargetDb(GetParam(), dir_.path());
     spool_ = dir_.Path("spool");
   }
 

@@ -48,7 +48,7 @@ class FlushFullDisk : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(::geteuid(), 0u) << "mounts a tmpfs (CI runs as root)";
     disk_ = std::make_unique<SmallDisk>(dir_.Path("disk"), 4 << 20);
     ASSERT_TRUE(disk_->mounted());
-    db_ = MakeTargetDb(GetParam(), dir_.path());  // the database is not on the full disk
+    db_ = CreateTargetDb(GetParam(), dir_.path());  // the database is not on the full disk
     spool_ = disk_->path() + "/spool";
   }
   RunResult FlushNow() { return Flush(spool_, db_->Dsn(), {}, db_->Env()); }

@@ -18,7 +18,7 @@ using std::string_literals::operator""s;
 class FlushHostileServer : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = MakeMariaDb(TestServer(LOGROUTE_HOSTILE_MARIADB_ENV), "&bulk=" + GetParam());
+    db_ = CreateMariaDb(TestServer(LOGROUTE_HOSTILE_MARIADB_ENV), "&bulk=" + GetParam());
     spool_ = dir_.Path("spool");
   }
   RunResult FlushNow() { return Flush(spool_, db_->Dsn(), {}, db_->Env()); }

@@ -30,7 +30,7 @@ INSTANTIATE_TEST_SUITE_P(Sinks, FlushMemory, ::testing::Values("sqlite", "mariad
 
 TEST_P(FlushMemory, PeakRssStaysUnder64MiBForABigBacklog) {
   TempDir dir;
-  const std::unique_ptr<TargetDb> db = MakeTargetDb(GetParam(), dir.path());
+  const std::unique_ptr<TargetDb> db = CreateTargetDb(GetParam(), dir.path());
   const std::string spool = dir.Path("spool");
   // Long names make big records: bytes, not only rows, must not pile up.
   // Records average about 180 bytes (a third are short ones).

@@ -26,7 +26,7 @@ constexpr int kPartialExit = 79;
 class FlushPartial : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = MakeTargetDb(GetParam(), dir_.path());
+    db_ = CreateTargetDb(GetParam(), dir_.path());
     spool_ = dir_.Path("spool");
   }
   RunResult FlushNow(const std::vector<std::string>& extra = {}) {
@@ -100,7 +100,7 @@ TEST_P(FlushPartial, ShardsThatCannotBeSealedDoNotStopTheOthers) {
 // other shards, flush flushes everything but that file and says why.
 TEST_P(FlushPartial, ARootOwnedActiveIsRoutedAroundByRecvAndFlush) {
   ASSERT_EQ(::geteuid(), 0u) << "needs root to own a file as another user (CI runs as root)";
-  if (GetParam() == "mariadb") db_ = MakeTargetDb("mariadb_tcp", dir_.path());
+  if (GetParam() == "mariadb") db_ = CreateTargetDb("mariadb_tcp", dir_.path());
   const std::vector<std::string> as_nobody = {"/usr/bin/setpriv", "--reuid=nobody",
                                               "--regid=nogroup", "--clear-groups"};
   const Contents first = WriteThreeShards();

@@ -26,7 +26,7 @@ TEST(FlushRejectsTest, AStaleRejectsFileOfACleanSegmentIsRemovedAtCommit) {
   const std::string unrelated = spool->RejectsDir() + "/shard-00.torn.1.1.rej";
   WriteFileOrDie(unrelated, "shard-00/active\tbyte 0\ttorn tail\tx\n");
 
-  std::unique_ptr<TargetDb> db = MakeSqliteDb(dir.Path("events.db"));
+  std::unique_ptr<TargetDb> db = CreateSqliteDb(dir.Path("events.db"));
   RunResult flushed = Flush(spool_dir, db->Dsn(), {}, db->Env());
   ASSERT_EQ(flushed.exit_code, 0) << flushed.err;
   EXPECT_EQ(db->Query("SELECT COUNT(*) FROM logs")[0][0], "100");
@@ -49,7 +49,7 @@ TEST(FlushRejectsTest, AMegabytesLongJunkLineIsRejectedAndTheRestLoaded) {
     spool::AppendRecord({7, 1000, "logout"}, "logs", 0, &record);
     segment << record;
   }
-  std::unique_ptr<TargetDb> db = MakeSqliteDb(dir.Path("events.db"));
+  std::unique_ptr<TargetDb> db = CreateSqliteDb(dir.Path("events.db"));
   RunResult flushed = Flush(spool_dir, db->Dsn(), {}, db->Env());
   ASSERT_EQ(flushed.exit_code, 0) << flushed.err;
   EXPECT_EQ(db->Query("SELECT COUNT(*) FROM logs")[0][0], "101");

@@ -24,7 +24,7 @@ std::string LongestName(char last) {
 class FlushServerLimits : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = MakeTargetDb(GetParam(), dir_.path());
+    db_ = CreateTargetDb(GetParam(), dir_.path());
     spool_ = dir_.Path("spool");
   }
   RunResult FlushNow(const std::vector<std::string>& extra = {}) {
@@ -68,7 +68,7 @@ TEST_P(FlushPacketRetry, APacketTheServerRefusesIsRetriedSmallerOnANewConnection
   const std::vector<Ev> events = MakeEvents(20000, 1, {LongestName('c')});
   WriteBacklog(spool, events, "logs", uint64_t{64} << 20, /*shards=*/1);
   std::unique_ptr<TargetDb> db =
-      MakeMariaDb(TestServer(), "&bulk=" + GetParam() + "&max-packet=268435456");
+      CreateMariaDb(TestServer(), "&bulk=" + GetParam() + "&max-packet=268435456");
   RunResult r = Flush(spool, db->Dsn(), {}, db->Env());
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("retrying on a new connection"));

@@ -20,7 +20,7 @@ constexpr int kPartialExit = 79;
 
 class FlushSpoolCopy : public ::testing::TestWithParam<std::string> {
  protected:
-  void SetUp() override { db_ = MakeTargetDb(GetParam(), dir_.path()); }
+  void SetUp() override { db_ = CreateTargetDb(GetParam(), dir_.path()); }
 
   RunResult FlushNow(const std::string& spool, const std::vector<std::string>& extra = {}) {
     return Flush(spool, db_->Dsn(), extra, db_->Env());

@@ -22,7 +22,7 @@ constexpr int kPartialExit = 79;
 class FlushTables : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    db_ = MakeTargetDb(GetParam(), dir_.path());
+    db_ = CreateTargetDb(GetParam(), dir_.path());
     spool_ = dir_.Path("spool");
   }
   RunResult FlushNow(const std::vector<std::string>& extra = {}) {

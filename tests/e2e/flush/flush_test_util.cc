@@ -347,15 +347,16 @@ class MariaDb final : public TargetDb {
 
 }  // namespace
 
-std::unique_ptr<TargetDb> MakeSqliteDb(const std::string& path) {
+std::unique_ptr<TargetDb> CreateSqliteDb(const std::string& path) {
   return std::make_unique<SqliteDb>(path);
 }
 
-std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server) {
+std::unique_ptr<TargetDb> CreateMariaDb(const MariaDbServer& server) {
   return std::make_unique<MariaDb>(server, "");
 }
 
-std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server, const std::string& dsn_suffix) {
+std::unique_ptr<TargetDb> CreateMariaDb(const MariaDbServer& server,
+                                        const std::string& dsn_suffix) {
   return std::make_unique<MariaDb>(server, dsn_suffix);
 }
 
@@ -380,14 +381,14 @@ std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string
 
 std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db) { return std::make_unique<MariaDb>(db); }
 
-std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir) {
-  if (kind == "mariadb") return MakeMariaDb(TestServer());
+std::unique_ptr<TargetDb> CreateTargetDb(const std::string& kind, const std::string& dir) {
+  if (kind == "mariadb") return CreateMariaDb(TestServer());
   // The other bulk paths than the default array binding (libcore/sink/mysql_bulk.h).
-  if (kind == "mariadb_load") return MakeMariaDb(TestServer(), "&bulk=load");
-  if (kind == "mariadb_insert") return MakeMariaDb(TestServer(), "&bulk=insert");
+  if (kind == "mariadb_load") return CreateMariaDb(TestServer(), "&bulk=load");
+  if (kind == "mariadb_insert") return CreateMariaDb(TestServer(), "&bulk=insert");
   // Over TCP: for a flush run as another user, who cannot reach the server's socket.
   if (kind == "mariadb_tcp") return std::make_unique<MariaDb>(TestServer(), "", /*tcp=*/true);
-  return MakeSqliteDb(dir + "/events.db");
+  return CreateSqliteDb(dir + "/events.db");
 }
 
 }  // namespace logroute::testing::flush

@@ -112,10 +112,10 @@ class TargetDb {
   uint64_t LedgerRowCountSum() const;  // SUM(row_count)
 };
 
-std::unique_ptr<TargetDb> MakeSqliteDb(const std::string& path);
-std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server);
+std::unique_ptr<TargetDb> CreateSqliteDb(const std::string& path);
+std::unique_ptr<TargetDb> CreateMariaDb(const MariaDbServer& server);
 // The same, with `dsn_suffix` ("&bulk=load") appended to its DSN.
-std::unique_ptr<TargetDb> MakeMariaDb(const MariaDbServer& server, const std::string& dsn_suffix);
+std::unique_ptr<TargetDb> CreateMariaDb(const MariaDbServer& server, const std::string& dsn_suffix);
 // The first value of `sql` on `database`, read uncommitted (it sees rows of
 // transactions still open); "" on error.
 std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string& database,
@@ -124,6 +124,6 @@ std::string ScalarReadUncommitted(const MariaDbServer& server, const std::string
 std::unique_ptr<TargetDb> ViewOf(const TestDatabase& db);
 // "sqlite", "mariadb" (array binding), "mariadb_load" or "mariadb_insert" (bulk=load|insert): the
 // parameter of the tests that run against every sink; "mariadb_tcp": over TCP, not the socket.
-std::unique_ptr<TargetDb> MakeTargetDb(const std::string& kind, const std::string& dir);
+std::unique_ptr<TargetDb> CreateTargetDb(const std::string& kind, const std::string& dir);
 
 }  // namespace logroute::testing::flush

@@ -77,7 +77,7 @@ std::string Entry(const std::string& source, const std::string& position, const 
 
 // The test of issue 11: a column too narrow for some names; ALTER TABLE; replay; flush.
 TEST_F(RejectsReplay, NarrowColumnRejectsThenAlterReplayFlushLeavesEveryRowOnce) {
-  db_ = MakeTargetDb("mariadb", dir_.path());
+  db_ = CreateTargetDb("mariadb", dir_.path());
   ASSERT_EQ(db_->TryExec("CREATE TABLE logs (id BIGINT AUTO_INCREMENT PRIMARY KEY, unix_ts BIGINT "
                          "NOT NULL, user_id BIGINT NOT NULL, event_name VARCHAR(6) NOT NULL)"),
             "");
@@ -132,7 +132,7 @@ TEST_F(RejectsReplay, NarrowColumnRejectsThenAlterReplayFlushLeavesEveryRowOnce)
 // The chain of the replaying recv decides the table again: the operator may
 // fix a route instead of the table. An event it does not route stays.
 TEST_F(RejectsReplay, TheReplayingChainDecidesTheTable) {
-  db_ = MakeSqliteDb(dir_.Path("events.db"));
+  db_ = CreateSqliteDb(dir_.Path("events.db"));
   ASSERT_EQ(db_->TryExec("CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT)"), "");
   const std::vector<Ev> events = MakeEvents(30, 1, {"login", "signup"});
   ASSERT_EQ(Recv(spool_, events, {"--route", "signup=users"}), events.size());
@@ -163,7 +163,7 @@ TEST_F(RejectsReplay, TheReplayingChainDecidesTheTable) {
 // A record with a bad checksum may not be what was sent. Neither is replayed
 // without --force; a record cut short never is.
 TEST_F(RejectsReplay, TornAndCorruptRecordsOnlyWithForceACutOneNever) {
-  db_ = MakeSqliteDb(dir_.Path("events.db"));
+  db_ = CreateSqliteDb(dir_.Path("events.db"));
   const std::vector<Ev> events = MakeEvents(4, 1);
   std::string corrupt = Record(events[3]);
   corrupt[0] = corrupt[0] == 'a' ? 'b' : 'a';

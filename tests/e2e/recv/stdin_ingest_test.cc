@@ -43,7 +43,7 @@ Status Ingest(const std::string& input, spool::SpoolWriter& writer, const Ingest
     }
     ::close(fds[1]);
   });
-  Result<chain::Chain> chain = chain::Chain::Build(chain::ChainConfig{});
+  Result<chain::Chain> chain = chain::Chain::Create(chain::ChainConfig{});
   EXPECT_TRUE(chain.ok());
   Status status = IngestStream(fds[0], *chain, writer, options, stats);
   ::close(fds[0]);  // unblocks the feeder if ingestion stopped early
@@ -144,7 +144,7 @@ class StopTest : public ::testing::Test {
     ASSERT_EQ(::write(fd, data.data(), data.size()), static_cast<ssize_t>(data.size()));
   }
   Status Ingest() {
-    Result<chain::Chain> chain = chain::Chain::Build(chain::ChainConfig{});
+    Result<chain::Chain> chain = chain::Chain::Create(chain::ChainConfig{});
     EXPECT_TRUE(chain.ok());
     return IngestStream(input_[0], *chain, *writer_, options_, &stats_);
   }

@@ -26,14 +26,14 @@ bool NamesEvent(const std::string& reason, const std::string& name) {
          reason.find(json) != std::string::npos;
 }
 
-Chain BuildOrDie(const ChainConfig& config) {
-  Result<Chain> chain = Chain::Build(config);
+Chain CreateOrDie(const ChainConfig& config) {
+  Result<Chain> chain = Chain::Create(config);
   EXPECT_TRUE(chain.ok()) << chain.status().message();
   return std::move(chain).value();
 }
 
 TEST(ChainTest, DefaultChainRoutesLoginAndLogoutToLogs) {
-  const Chain chain = BuildOrDie(ChainConfig{});
+  const Chain chain = CreateOrDie(ChainConfig{});
   for (const char* name : {"login", "logout"}) {
     const Decision d = chain.Handle(Named(name));
     EXPECT_EQ(d.action, Action::kRoute) << name;
@@ -43,7 +43,7 @@ TEST(ChainTest, DefaultChainRoutesLoginAndLogoutToLogs) {
 }
 
 TEST(ChainTest, DefaultChainRejectsOtherNamesWithAReasonNamingTheEvent) {
-  const Chain chain = BuildOrDie(ChainConfig{});
+  const Chain chain = CreateOrDie(ChainConfig{});
   for (const char* name : {"signup", "Login", "login ", "", "logout\n"}) {
     const Decision d = chain.Handle(Named(name));
     EXPECT_EQ(d.action, Action::kReject) << name;
@@ -57,7 +57,7 @@ TEST(ChainTest, DefaultChainRejectsOtherNamesWithAReasonNamingTheEvent) {
 
 // Logs and reject files show the decision as parse errors are shown: one line.
 TEST(ChainTest, ARejectReadsAsAParseErrorDoes) {
-  const Decision d = BuildOrDie(ChainConfig{}).Handle(Named("sign\"up"));
+  const Decision d = CreateOrDie(ChainConfig{}).Handle(Named("sign\"up"));
   EXPECT_EQ(event::FormatErrors({d.error}),
             "event_name: no route for \"sign\\\"up\" (unrouted policy is reject)");
 }
@@ -66,7 +66,7 @@ TEST(ChainTest, OperatorRoutesOverrideDefaultsAndAreTriedInOrder) {
   ChainConfig config;
   config.SetList("route",
                  {"login=audit", "signup=accounts", "signup=never_reached", "a=b=c_table"});
-  const Chain chain = BuildOrDie(config);
+  const Chain chain = CreateOrDie(config);
   EXPECT_EQ(chain.Handle(Named("login")).table, "audit");
   EXPECT_EQ(chain.Handle(Named("logout")).table, "logs");
   EXPECT_EQ(chain.Handle(Named("signup")).table, "accounts");
@@ -81,7 +81,7 @@ TEST(ChainTest, DefaultRoutesCanBeCleared) {
   ChainConfig config;
   config.SetFlag("no-default-routes", true);
   config.SetList("route", {"logout=logs"});
-  const Chain chain = BuildOrDie(config);
+  const Chain chain = CreateOrDie(config);
   EXPECT_EQ(chain.Handle(Named("login")).action, Action::kReject);
   EXPECT_EQ(chain.Handle(Named("logout")).action, Action::kRoute);
 }
@@ -89,20 +89,20 @@ TEST(ChainTest, DefaultRoutesCanBeCleared) {
 TEST(ChainTest, UnroutedStoreSendsEverythingElseToTheCatchAllTable) {
   ChainConfig config;
   config.SetValue("unrouted", "store");
-  const Chain chain = BuildOrDie(config);
+  const Chain chain = CreateOrDie(config);
   EXPECT_EQ(chain.Handle(Named("login")).table, "logs");
   const Decision d = chain.Handle(Named("signup"));
   EXPECT_EQ(d.action, Action::kRoute);
   EXPECT_EQ(d.table, "unrouted_events");
 
   config.SetValue("unrouted-table", "other_events");
-  EXPECT_EQ(BuildOrDie(config).Handle(Named("x")).table, "other_events");
+  EXPECT_EQ(CreateOrDie(config).Handle(Named("x")).table, "other_events");
 }
 
 TEST(ChainTest, UnroutedDropDropsEverythingElse) {
   ChainConfig config;
   config.SetValue("unrouted", "drop");
-  const Chain chain = BuildOrDie(config);
+  const Chain chain = CreateOrDie(config);
   EXPECT_EQ(chain.Handle(Named("logout")).action, Action::kRoute);
   const Decision d = chain.Handle(Named("signup"));
   EXPECT_EQ(d.action, Action::kDrop);
@@ -114,7 +114,7 @@ TEST(ChainTest, InvalidTableNamesAreRefusedAtBuildTimeNamingTheTable) {
                           "x2345678901234567890123456789012345678901234567890123456789012345"}) {
     ChainConfig config;
     config.SetList("route", {std::string("login=") + bad});
-    Result<Chain> chain = Chain::Build(config);
+    Result<Chain> chain = Chain::Create(config);
     ASSERT_FALSE(chain.ok()) << bad;
     EXPECT_EQ(chain.status().code(), Code::kUsage);
     EXPECT_NE(chain.status().message().find(std::string("'login=") + bad + "'"), std::string::npos)
@@ -128,7 +128,7 @@ TEST(ChainTest, InvalidTableNamesAreRefusedAtBuildTimeNamingTheTable) {
   ChainConfig store;
   store.SetValue("unrouted", "store");
   store.SetValue("unrouted-table", "bad-table");
-  Result<Chain> chain = Chain::Build(store);
+  Result<Chain> chain = Chain::Create(store);
   ASSERT_FALSE(chain.ok());
   EXPECT_NE(chain.status().message().find("'bad-table'"), std::string::npos)
       << chain.status().message();
@@ -147,7 +147,7 @@ TEST(ChainTest, MalformedRoutesAreRefused) {
   for (const char* bad : {"login", "=logs", ""}) {
     ChainConfig config;
     config.SetList("route", {bad});
-    Result<Chain> chain = Chain::Build(config);
+    Result<Chain> chain = Chain::Create(config);
     ASSERT_FALSE(chain.ok()) << bad;
     EXPECT_EQ(chain.status().code(), Code::kUsage);
     EXPECT_NE(chain.status().message().find("(NAME=TABLE)"), std::string::npos)
@@ -160,17 +160,17 @@ TEST(ChainTest, MalformedRoutesAreRefused) {
 TEST(ChainTest, UnknownPolicyOrAnEmptyChainIsAUsageError) {
   ChainConfig config;
   config.SetValue("unrouted", "ignore");
-  Result<Chain> chain = Chain::Build(config);
+  Result<Chain> chain = Chain::Create(config);
   ASSERT_FALSE(chain.ok());
   EXPECT_EQ(chain.status().code(), Code::kUsage);
   EXPECT_NE(chain.status().message().find("'ignore'"), std::string::npos)
       << chain.status().message();
 
-  chain = Chain::Build(ChainConfig(std::span<const HandlerKind* const>{}));
+  chain = Chain::Create(ChainConfig(std::span<const HandlerKind* const>{}));
   ASSERT_FALSE(chain.ok());
   EXPECT_EQ(chain.status().code(), Code::kUsage);
   const HandlerKind* const routes_only[] = {&kRouteKind};
-  chain = Chain::Build(ChainConfig(routes_only).SetFlag("no-default-routes", true));
+  chain = Chain::Create(ChainConfig(routes_only).SetFlag("no-default-routes", true));
   ASSERT_FALSE(chain.ok());
   EXPECT_EQ(chain.status().message(), "the handler chain is empty");
 }
@@ -179,15 +179,15 @@ TEST(ChainTest, DescribeListsHandlersInChainOrder) {
   ChainConfig config;
   config.SetList("route", {"signup=accounts", "login=audit"});
   config.SetValue("unrouted", "store");
-  EXPECT_EQ(BuildOrDie(config).Describe(),
+  EXPECT_EQ(CreateOrDie(config).Describe(),
             (std::vector<std::string>{"route signup -> accounts", "route login -> audit",
                                       "route login -> logs", "route logout -> logs",
                                       "unrouted store -> unrouted_events"}));
   EXPECT_EQ(
-      BuildOrDie(ChainConfig{}).Describe(),
+      CreateOrDie(ChainConfig{}).Describe(),
       (std::vector<std::string>{"route login -> logs", "route logout -> logs", "unrouted reject"}));
   config.SetValue("unrouted", "drop");
-  EXPECT_EQ(BuildOrDie(config).Describe().back(), "unrouted drop");
+  EXPECT_EQ(CreateOrDie(config).Describe().back(), "unrouted drop");
 }
 
 // recv's chain ends with the unrouted handler, whatever the options say.
@@ -196,7 +196,7 @@ TEST(ChainTest, TheUnroutedKindIsLastAndEveryOptionHasOneOwner) {
   EXPECT_EQ(HandlerKinds().back(), &kUnroutedKind);
   ChainConfig config;
   config.SetList("route", {"a=t"}).SetFlag("no-default-routes", true);
-  EXPECT_EQ(BuildOrDie(config).Describe(),
+  EXPECT_EQ(CreateOrDie(config).Describe(),
             (std::vector<std::string>{"route a -> t", "unrouted reject"}));
   std::vector<std::string_view> names = ChainOptionNames();
   EXPECT_EQ(names, (std::vector<std::string_view>{"route", "no-default-routes", "unrouted",
@@ -209,7 +209,7 @@ TEST(ChainTest, TheUnroutedKindIsLastAndEveryOptionHasOneOwner) {
 // one nobody takes is rejected with a reason, never lost.
 TEST(ChainTest, AChainWithoutADeciderNeverLosesAnEvent) {
   const HandlerKind* const routes_only[] = {&kRouteKind};
-  const Chain chain = BuildOrDie(ChainConfig(routes_only));
+  const Chain chain = CreateOrDie(ChainConfig(routes_only));
   EXPECT_EQ(chain.Handle(Named("login")).action, Action::kRoute);
   const Decision d = chain.Handle(Named("signup"));
   EXPECT_EQ(d.action, Action::kReject);
@@ -221,7 +221,7 @@ TEST(ChainTest, AChainWithoutADeciderNeverLosesAnEvent) {
 TEST(ChainTest, DecisionTableOutlivesTheEvent) {
   ChainConfig config;
   config.SetList("route", {"temporary=kept_table"});
-  const Chain chain = BuildOrDie(config);
+  const Chain chain = CreateOrDie(config);
   Decision d;
   {
     event::Event e = Named("temporary");

@@ -2,7 +2,7 @@
 // a kind only the test has, `prefix` (--route-prefix PREFIX=TABLE), and its
 // kinds list the row. Its option then reaches the chain from the config file,
 // the environment and the command line through what recv's main uses
-// (config::CommandLine, DeclareChainOptions, Chain::Build), with the same
+// (config::CommandLine, DeclareChainOptions, Chain::Create), with the same
 // errors (what, where, why) and the same --help and --check-config lines.
 #include <gtest/gtest.h>
 
@@ -101,7 +101,7 @@ class HandlerKindTest : public ::testing::Test {
     for (std::string& arg : args) argv.push_back(arg.data());
     return cli_.Parse(static_cast<int>(argv.size()), argv.data());
   }
-  Result<Chain> Build() const { return Chain::Build(config_, cli_); }
+  Result<Chain> Build() const { return Chain::Create(config_, cli_); }
   std::string ConfigPath() const { return dir_.Path("logroute.conf"); }
 
   testing::TempDir dir_;
@@ -147,7 +147,7 @@ TEST_F(HandlerKindTest, ItsOptionWorksFromTheEnvironmentAndTheCommandLine) {
   ChainConfig config(kKinds);
   DeclareChainOptions(app, config);
   ASSERT_TRUE(cli.Reparse({"--config", ConfigPath(), "--route-prefix", "c=t3"}).ok());
-  chain = Chain::Build(config, cli);
+  chain = Chain::Create(config, cli);
   ASSERT_TRUE(chain.ok()) << chain.status().message();
   EXPECT_EQ(chain->Describe()[2], "prefix c -> t3");
   EXPECT_EQ(chain->Handle(Named("bx")).action, Decision::Action::kReject);

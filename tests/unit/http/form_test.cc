@@ -3,12 +3,16 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/support/data_error.h"
+
 namespace logroute::http {
 namespace {
 
+using logroute::testing::DataErrorReason;
+
 FormFields UrlEncoded(std::string_view body) {
   FormFields fields;
-  EXPECT_EQ(DecodeUrlEncoded(body, &fields), "");
+  EXPECT_EQ(DataErrorReason(DecodeUrlEncoded(body, &fields)), "ok");
   return fields;
 }
 
@@ -27,8 +31,8 @@ TEST(UrlEncodedTest, AtMostAThousandFields) {
   std::string body;
   for (size_t i = 0; i < kMaxFormFields; ++i) body += "f=1&";
   FormFields fields;
-  EXPECT_EQ(DecodeUrlEncoded(body, &fields), "");
-  EXPECT_EQ(DecodeUrlEncoded(body + "g=2", &fields), "more than 1000 form fields");
+  EXPECT_EQ(DataErrorReason(DecodeUrlEncoded(body, &fields)), "ok");
+  EXPECT_EQ(DataErrorReason(DecodeUrlEncoded(body + "g=2", &fields)), "more than 1000 form fields");
 }
 
 TEST(HeaderParameterTest, QuotedAndBare) {
@@ -50,7 +54,7 @@ TEST(MultipartTest, AsCurlSendsIt) {
                            Part("event_name", "log\r\nin", "Content-Type: text/plain\r\n") +
                            Part("file", "a\r\n-XyZ\r\n") + "--XyZ--\r\n";
   FormFields fields;
-  ASSERT_EQ(DecodeMultipart(body, "XyZ", &fields), "");
+  ASSERT_EQ(DataErrorReason(DecodeMultipart(body, "XyZ", &fields)), "ok");
   EXPECT_EQ(fields, (FormFields{{"unix_ts", "1684129671"},
                                 {"user_id", "5"},
                                 {"event_name", "log\r\nin"},
@@ -63,29 +67,31 @@ TEST(MultipartTest, PreambleEpilogueEmptyValuesAndPadding) {
       "\r\n--b\r\ncontent-disposition: Form-Data; name=\"c\"\r\n\r\nv\r\n"
       "--b--epilogue";
   FormFields fields;
-  ASSERT_EQ(DecodeMultipart(body, "b", &fields), "");
+  ASSERT_EQ(DataErrorReason(DecodeMultipart(body, "b", &fields)), "ok");
   EXPECT_EQ(fields, (FormFields{{"a", ""}, {"c", "v"}}));
 }
 
 TEST(MultipartTest, MalformedBodiesSayWhy) {
   FormFields fields;
-  EXPECT_EQ(DecodeMultipart("x", "", &fields),
+  EXPECT_EQ(DataErrorReason(DecodeMultipart("x", "", &fields)),
             "multipart/form-data needs a boundary parameter of 1 to 70 characters");
-  EXPECT_EQ(DecodeMultipart("x", std::string(71, 'b'), &fields),
+  EXPECT_EQ(DataErrorReason(DecodeMultipart("x", std::string(71, 'b'), &fields)),
             "multipart/form-data needs a boundary parameter of 1 to 70 characters");
-  EXPECT_EQ(DecodeMultipart("no boundary here", "b", &fields),
+  EXPECT_EQ(DataErrorReason(DecodeMultipart("no boundary here", "b", &fields)),
             "the multipart body holds no boundary line");
-  EXPECT_EQ(
-      DecodeMultipart("--b\r\nContent-Disposition: form-data; name=a\r\n\r\nvalue", "b", &fields),
-      "the multipart body ends inside part 1 (no closing boundary)");
-  EXPECT_EQ(DecodeMultipart("--b\r\nContent-Disposition: form-data; name=a\r\n", "b", &fields),
+  EXPECT_EQ(DataErrorReason(DecodeMultipart(
+                "--b\r\nContent-Disposition: form-data; name=a\r\n\r\nvalue", "b", &fields)),
+            "the multipart body ends inside part 1 (no closing boundary)");
+  EXPECT_EQ(DataErrorReason(
+                DecodeMultipart("--b\r\nContent-Disposition: form-data; name=a\r\n", "b", &fields)),
             "part 1 has no blank line after its headers");
-  EXPECT_EQ(DecodeMultipart("--bX\r\n", "b", &fields),
+  EXPECT_EQ(DataErrorReason(DecodeMultipart("--bX\r\n", "b", &fields)),
             "the boundary line of part 1 does not end in CRLF");
-  EXPECT_EQ(DecodeMultipart("--b\r\nContent-Type: text/plain\r\n\r\nv\r\n--b--", "b", &fields),
+  EXPECT_EQ(DataErrorReason(
+                DecodeMultipart("--b\r\nContent-Type: text/plain\r\n\r\nv\r\n--b--", "b", &fields)),
             "part 1 has no 'Content-Disposition: form-data; name=\"...\"' header");
-  EXPECT_EQ(DecodeMultipart("--b\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--b--", "b",
-                            &fields),
+  EXPECT_EQ(DataErrorReason(DecodeMultipart(
+                "--b\r\nContent-Disposition: attachment; name=a\r\n\r\nv\r\n--b--", "b", &fields)),
             "part 1 has no 'Content-Disposition: form-data; name=\"...\"' header");
 }
 

@@ -14,7 +14,7 @@ class LogApiTest : public ::testing::Test {
   static chain::Chain Build(const std::string& policy) {
     chain::ChainConfig config;
     config.SetValue("unrouted", policy);
-    return std::move(chain::Chain::Build(config).value());
+    return std::move(chain::Chain::Create(config).value());
   }
 
   ApiOutcome Judge(const std::string& body, BodyKind kind = BodyKind::kJson,
@@ -159,7 +159,7 @@ TEST_F(LogApiTest, BadFormsAre400AndStoreNothing) {
 TEST(LogApiDropTest, DroppedEventsAreCountedNotStored) {
   chain::ChainConfig config;
   config.SetValue("unrouted", "drop");
-  const chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
+  const chain::LiveChain chain(std::move(chain::Chain::Create(config).value()));
   Metrics metrics;
   const LogApi api(chain, metrics, Env::Default());
   std::string records;
@@ -176,7 +176,7 @@ TEST(LogApiUnroutedTest, EachPolicyCountsUnroutedEventsByName) {
   for (const char* policy : {"reject", "store", "drop"}) {
     chain::ChainConfig config;
     config.SetValue("unrouted", policy);
-    const chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
+    const chain::LiveChain chain(std::move(chain::Chain::Create(config).value()));
     Metrics metrics;
     const LogApi api(chain, metrics, Env::Default());
     std::string records;
@@ -197,7 +197,7 @@ TEST(LogApiUnroutedTest, EachPolicyCountsUnroutedEventsByName) {
 }
 
 TEST(LogApiUnroutedTest, TheReasonOfA4xxIsSet) {
-  const chain::LiveChain chain(std::move(chain::Chain::Build(chain::ChainConfig{}).value()));
+  const chain::LiveChain chain(std::move(chain::Chain::Create(chain::ChainConfig{}).value()));
   Metrics metrics;
   const LogApi api(chain, metrics, Env::Default());
   std::string records;
@@ -215,7 +215,7 @@ TEST(LogApiUnroutedTest, TheReasonOfA4xxIsSet) {
 // alive: the table names it points into outlive a reload.
 TEST(LogApiReloadTest, TheNextRequestSeesTheNewChainTheLastKeepsItsOwn) {
   chain::ChainConfig config;
-  chain::LiveChain chain(std::move(chain::Chain::Build(config).value()));
+  chain::LiveChain chain(std::move(chain::Chain::Create(config).value()));
   Metrics metrics;
   const LogApi api(chain, metrics, Env::Default());
   std::string records;
@@ -224,7 +224,7 @@ TEST(LogApiReloadTest, TheNextRequestSeesTheNewChainTheLastKeepsItsOwn) {
             &before);
   ASSERT_EQ(before.status, 201u);
   config.SetList("route", {"buy=purchases", "login=logins"});
-  chain.Replace(std::move(chain::Chain::Build(config).value()));
+  chain.Replace(std::move(chain::Chain::Create(config).value()));
   ApiOutcome after;
   api.Judge({BodyKind::kJson, ""}, R"({"unix_ts":1,"user_id":1,"event_name":"buy"})", &records,
             &after);

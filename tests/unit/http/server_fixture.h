@@ -45,7 +45,7 @@ class ServerTest : public ::testing::Test {
 
   testing::TempDir dir_;
   testing::FaultyEnv env_;
-  chain::LiveChain chain_{std::move(chain::Chain::Build(chain::ChainConfig{}).value())};
+  chain::LiveChain chain_{std::move(chain::Chain::Create(chain::ChainConfig{}).value())};
   std::unique_ptr<spool::SpoolWriter> writer_;
   std::unique_ptr<Server> server_;
   std::thread thread_;

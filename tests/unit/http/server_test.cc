@@ -110,7 +110,7 @@ TEST_F(ServerTest, ChainReplacedUnderLoadNoRequestFailsNoConnectionDrops) {
   }
   for (int swap = 0; swap < 200; ++swap) {
     chain_.Replace(
-        std::move(chain::Chain::Build(swap % 2 == 0 ? with_route : chain::ChainConfig{}).value()));
+        std::move(chain::Chain::Create(swap % 2 == 0 ? with_route : chain::ChainConfig{}).value()));
     std::this_thread::yield();
   }
   for (std::thread& t : clients) t.join();
@@ -121,7 +121,7 @@ TEST_F(ServerTest, ChainReplacedUnderLoadNoRequestFailsNoConnectionDrops) {
   testing::Client client(port_);
   client.Send(Post(testing::EventJson(1, "signup")));
   EXPECT_EQ(client.ReadResponse(), 422);
-  chain_.Replace(std::move(chain::Chain::Build(with_route).value()));
+  chain_.Replace(std::move(chain::Chain::Create(with_route).value()));
   client.Send(Post(testing::EventJson(2, "signup")));
   EXPECT_EQ(client.ReadResponse(), 201) << "the next request, on the same connection";
 }

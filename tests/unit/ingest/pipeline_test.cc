@@ -15,7 +15,7 @@ namespace {
 chain::Chain Build(const std::string& policy) {
   chain::ChainConfig config;
   config.SetValue("unrouted", policy);
-  return std::move(chain::Chain::Build(config).value());
+  return std::move(chain::Chain::Create(config).value());
 }
 
 TEST(PipelineTest, ARoutedEventAppendsOneRecordForItsTable) {

@@ -60,7 +60,7 @@ TEST(MysqlTransactionTest, ASavepointOfATransactionTheServerEndedIsATemporaryFai
                        " SET @k = (SELECT k FROM lock_me WHERE k = 1 FOR UPDATE)"),
             "");
 
-  Result<std::unique_ptr<Sink>> made = MakeSink(db.SocketDsn(), {});
+  Result<std::unique_ptr<Sink>> made = CreateSink(db.SocketDsn(), {});
   ASSERT_TRUE(made.ok()) << made.status().message();
   std::unique_ptr<Sink> sink = std::move(made).value();
   ASSERT_TRUE(sink->Open().ok());

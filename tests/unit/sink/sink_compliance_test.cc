@@ -146,7 +146,7 @@ class SinkComplianceTest : public ::testing::TestWithParam<SinkFixture> {
   std::unique_ptr<Sink> Open() {
     SinkOptions options;
     options.dedupe_tables = {"logs"};
-    Result<std::unique_ptr<Sink>> sink = MakeSink(backend_->Dsn(), options);
+    Result<std::unique_ptr<Sink>> sink = CreateSink(backend_->Dsn(), options);
     EXPECT_TRUE(sink.ok()) << sink.status().message();
     if (!sink.ok()) return nullptr;
     Status opened = (*sink)->Open();
@@ -439,14 +439,14 @@ INSTANTIATE_TEST_SUITE_P(Sinks, SinkComplianceTest,
 TEST(MakeSinkTest, UnknownSchemeIsAUsageErrorListingTheRegisteredForms) {
   EXPECT_EQ(DsnForms(),
             "sqlite:PATH, mysql://USER@HOST:PORT/DB or mysql://USER@localhost/DB?socket=PATH");
-  Result<std::unique_ptr<Sink>> sink = MakeSink("postgres://x/y", {});
+  Result<std::unique_ptr<Sink>> sink = CreateSink("postgres://x/y", {});
   ASSERT_FALSE(sink.ok());
   EXPECT_EQ(sink.status().code(), Code::kUsage);
   EXPECT_EQ(sink.status().message(), "--db 'postgres://x/y': expected " + DsnForms());
 }
 
 TEST(MakeSinkTest, UnreachableMysqlIsRetryable) {
-  Result<std::unique_ptr<Sink>> sink = MakeSink("mysql://nobody@127.0.0.1:1/db", {});
+  Result<std::unique_ptr<Sink>> sink = CreateSink("mysql://nobody@127.0.0.1:1/db", {});
   ASSERT_TRUE(sink.ok());
   Status opened = (*sink)->Open();
   ASSERT_FALSE(opened.ok());
@@ -456,7 +456,7 @@ TEST(MakeSinkTest, UnreachableMysqlIsRetryable) {
 TEST(MakeSinkTest, RefusedAuthenticationIsNoPermission) {
   MariaDbServer server = testing::TestServer();
   Result<std::unique_ptr<Sink>> sink =
-      MakeSink("mysql://logroute@127.0.0.1:" + std::to_string(server.port) + "/mysql", {});
+      CreateSink("mysql://logroute@127.0.0.1:" + std::to_string(server.port) + "/mysql", {});
   ASSERT_TRUE(sink.ok());
   ::setenv("MYSQL_PWD", "wrong-password", 1);
   Status opened = (*sink)->Open();
@@ -479,7 +479,7 @@ TEST(MysqlSinkTest, FallsBackToInsertWhenTheServerRefusesLoadDataLocal) {
   TestDatabase db(server);
   ASSERT_EQ(db.TryExec("SET GLOBAL local_infile = 0"), "");
   ::setenv("MYSQL_PWD", server.password.c_str(), 1);
-  Result<std::unique_ptr<Sink>> sink = MakeSink(db.SocketDsn(), {});
+  Result<std::unique_ptr<Sink>> sink = CreateSink(db.SocketDsn(), {});
   ASSERT_TRUE(sink.ok());
   Status opened = (*sink)->Open();
   Status ensured = (*sink)->EnsureTable("logs");

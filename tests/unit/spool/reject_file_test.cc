@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "tests/support/data_error.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/spool/spool_test_util.h"
 
@@ -31,7 +32,7 @@ TEST(RejectFileTest, ARecordRefusedByTheDatabaseIsReplayableWithItsFields) {
   const std::vector<RejectFileEntry> entries = ParseRejectFile(
       Entry("shard-01/seg-00000000000000000003", "line 7", "refused by the database: x", record));
   ASSERT_EQ(entries.size(), 1u);
-  EXPECT_EQ(entries[0].unreadable, "");
+  EXPECT_TRUE(entries[0].decoded.ok()) << entries[0].decoded.message();
   EXPECT_FALSE(entries[0].torn_region);
   EXPECT_EQ(entries[0].entry.reason, "refused by the database: x");
   ASSERT_EQ(entries[0].records.size(), 1u);
@@ -105,12 +106,12 @@ TEST(RejectFileTest, LinesThatAreNoEntriesAreKeptWithTheirReasonAndNumber) {
   const std::vector<RejectFileEntry> entries =
       ParseRejectFile(good + "just one field\n" + good.substr(0, good.size() - 1));
   ASSERT_EQ(entries.size(), 3u);
-  EXPECT_EQ(entries[0].unreadable, "");
+  EXPECT_TRUE(entries[0].decoded.ok()) << entries[0].decoded.message();
   EXPECT_EQ(entries[0].text, good);
   EXPECT_EQ(entries[1].line_number, 2u);
-  EXPECT_EQ(entries[1].unreadable, "too few fields (4 expected)");
+  EXPECT_EQ(logroute::testing::DataErrorReason(entries[1].decoded), "too few fields (4 expected)");
   EXPECT_TRUE(entries[1].records.empty());
-  EXPECT_EQ(entries[2].unreadable, "") << "a last line without LF is an entry too";
+  EXPECT_TRUE(entries[2].decoded.ok()) << "a last line without LF is an entry too";
   EXPECT_EQ(entries[2].line_number, 3u);
 }
 

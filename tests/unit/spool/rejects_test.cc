@@ -6,8 +6,12 @@
 
 #include <string>
 
+#include "tests/support/data_error.h"
+
 namespace logroute::spool {
 namespace {
+
+using logroute::testing::DataErrorReason;
 
 TEST(RejectEntryTest, RoundTripOfFieldsHoldingTheSeparators) {
   const std::string data("a\tb\nc\\d\re\0f\x7f\xC3\xA9", 14);
@@ -18,7 +22,7 @@ TEST(RejectEntryTest, RoundTripOfFieldsHoldingTheSeparators) {
   line.pop_back();
   EXPECT_EQ(line.find('\n'), std::string::npos);
   RejectEntry entry;
-  ASSERT_EQ(DecodeRejectEntry(line, &entry), "");
+  ASSERT_TRUE(DecodeRejectEntry(line, &entry).ok());
   EXPECT_EQ(entry.source, "shard-03/seg-00000000000000000012");
   EXPECT_EQ(entry.position, "line 17");
   EXPECT_EQ(entry.reason, "checksum mismatch\t!");
@@ -30,17 +34,18 @@ TEST(RejectEntryTest, EmptyFields) {
   AppendRejectEntry("", "", "", "", &line);
   EXPECT_EQ(line, "\t\t\t\n");
   RejectEntry entry{"x", "x", "x", "x"};
-  ASSERT_EQ(DecodeRejectEntry("\t\t\t", &entry), "");
+  ASSERT_TRUE(DecodeRejectEntry("\t\t\t", &entry).ok());
   EXPECT_EQ(entry.source + entry.position + entry.reason + entry.data, "");
 }
 
 TEST(RejectEntryTest, EachMalformedLineHasItsReason) {
   RejectEntry entry;
-  EXPECT_EQ(DecodeRejectEntry("a\tb\tc", &entry), "too few fields (4 expected)");
-  EXPECT_EQ(DecodeRejectEntry("a\tb\tc\td\te", &entry), "too many fields (4 expected)");
-  EXPECT_EQ(DecodeRejectEntry("a\tb\\q\tc\td", &entry),
+  EXPECT_EQ(DataErrorReason(DecodeRejectEntry("a\tb\tc", &entry)), "too few fields (4 expected)");
+  EXPECT_EQ(DataErrorReason(DecodeRejectEntry("a\tb\tc\td\te", &entry)),
+            "too many fields (4 expected)");
+  EXPECT_EQ(DataErrorReason(DecodeRejectEntry("a\tb\\q\tc\td", &entry)),
             "field 2 is not escaped as AppendEscapedBytes writes");
-  EXPECT_EQ(DecodeRejectEntry("a\tb\tc\td\\", &entry),
+  EXPECT_EQ(DataErrorReason(DecodeRejectEntry("a\tb\tc\td\\", &entry)),
             "field 4 is not escaped as AppendEscapedBytes writes");
 }
 

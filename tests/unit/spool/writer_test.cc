@@ -278,7 +278,7 @@ TEST(TornTailTest, APendingOffsetInsideALineCutsAtALineStart) {
   std::string line = ReadFileOrDie(spool.RejectsDir() + "/" + rejects[0]);
   ASSERT_EQ(line.back(), '\n');
   line.pop_back();
-  ASSERT_EQ(DecodeRejectEntry(line, &entry), "");
+  ASSERT_TRUE(DecodeRejectEntry(line, &entry).ok());
   EXPECT_EQ(entry.position, "byte " + std::to_string(kept.size()));
   EXPECT_EQ(entry.data, cut);  // nothing lost
 }
