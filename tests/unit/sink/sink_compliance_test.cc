@@ -436,7 +436,7 @@ INSTANTIATE_TEST_SUITE_P(Sinks, SinkComplianceTest,
                          [](const auto& param_info) { return param_info.param.name; });
 
 // The error lists every sink of the registry, as --help does.
-TEST(MakeSinkTest, UnknownSchemeIsAUsageErrorListingTheRegisteredForms) {
+TEST(CreateSinkTest, UnknownSchemeIsAUsageErrorListingTheRegisteredForms) {
   EXPECT_EQ(DsnForms(),
             "sqlite:PATH, mysql://USER@HOST:PORT/DB or mysql://USER@localhost/DB?socket=PATH");
   Result<std::unique_ptr<Sink>> sink = CreateSink("postgres://x/y", {});
@@ -445,7 +445,7 @@ TEST(MakeSinkTest, UnknownSchemeIsAUsageErrorListingTheRegisteredForms) {
   EXPECT_EQ(sink.status().message(), "--db 'postgres://x/y': expected " + DsnForms());
 }
 
-TEST(MakeSinkTest, UnreachableMysqlIsRetryable) {
+TEST(CreateSinkTest, UnreachableMysqlIsRetryable) {
   Result<std::unique_ptr<Sink>> sink = CreateSink("mysql://nobody@127.0.0.1:1/db", {});
   ASSERT_TRUE(sink.ok());
   Status opened = (*sink)->Open();
@@ -453,7 +453,7 @@ TEST(MakeSinkTest, UnreachableMysqlIsRetryable) {
   EXPECT_EQ(opened.code(), Code::kTempFail) << opened.message();
 }
 
-TEST(MakeSinkTest, RefusedAuthenticationIsNoPermission) {
+TEST(CreateSinkTest, RefusedAuthenticationIsNoPermission) {
   MariaDbServer server = testing::TestServer();
   Result<std::unique_ptr<Sink>> sink =
       CreateSink("mysql://logroute@127.0.0.1:" + std::to_string(server.port) + "/mysql", {});
