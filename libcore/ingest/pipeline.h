@@ -27,7 +27,7 @@ enum class Verdict {
   kRouted,    // its record is appended; decision().table names the table
   kDropped,   // the unrouted `drop` policy took it; nothing appended
   kInvalid,   // not a valid event; errors() says why; nothing appended
-  kRejected,  // refused by the chain; decision().reason says why; nothing appended
+  kRejected,  // refused by the chain; decision().error says why; nothing appended
 };
 
 class Pipeline {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cstring>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 
@@ -287,11 +288,12 @@ Status MysqlBulkWriter::CheckStored(std::string_view table, uint64_t sent, uint6
       !keys_->event_id.empty() && stored < sent && warnings == sent - stored;
   const std::string_view duplicates_of =
       only_duplicates_possible ? std::string_view(keys_->event_id) : std::string_view();
-  const Warning warning = FirstWarning(duplicates_of, warnings);
-  if (warning.code == 0 && warning.message.empty()) {
+  const std::optional<Warning> refusal = FirstWarning(duplicates_of, warnings);
+  if (!refusal) {
     deduplicated_ += sent - stored;
     return Status::Ok();
   }
+  const Warning& warning = *refusal;
   Status status = StatementError("the server refused rows of " + std::string(table), warning.code,
                                  warning.message.c_str());
   if (status.code() != Code::kDataError) return status;
@@ -319,12 +321,12 @@ Status MysqlBulkWriter::StatementError(std::string_view what, unsigned error,
   return status;
 }
 
-MysqlBulkWriter::Warning MysqlBulkWriter::FirstWarning(std::string_view duplicates_of,
-                                                       unsigned raised) {
-  if (mysql_query(mysql_, "SHOW WARNINGS") != 0) return {0, "(warnings unreadable)"};
+std::optional<MysqlBulkWriter::Warning> MysqlBulkWriter::FirstWarning(
+    std::string_view duplicates_of, unsigned raised) {
+  if (mysql_query(mysql_, "SHOW WARNINGS") != 0) return Warning{0, "(warnings unreadable)"};
   MYSQL_RES* result = mysql_store_result(mysql_);
-  if (result == nullptr) return {0, "(warnings unreadable)"};
-  Warning first;
+  if (result == nullptr) return Warning{0, "(warnings unreadable)"};
+  std::optional<Warning> first;
   uint64_t listed = 0;
   while (MYSQL_ROW row = mysql_fetch_row(result)) {
     ++listed;
@@ -335,13 +337,13 @@ MysqlBulkWriter::Warning MysqlBulkWriter::FirstWarning(std::string_view duplicat
         IsDuplicateOfKey(message, duplicates_of)) {
       continue;
     }
-    first = {code, std::string(message)};
+    first = Warning{code, std::string(message)};
     break;
   }
   mysql_free_result(result);
-  if (first.code == 0 && first.message.empty() && (duplicates_of.empty() || listed < raised)) {
+  if (!first && (duplicates_of.empty() || listed < raised)) {
     // No warning says why, or more were raised than listed (max_error_count).
-    first.message = "the row count differs from what was sent";
+    first = Warning{0, "the row count differs from what was sent"};
   }
   return first;
 }

@@ -35,6 +35,7 @@
 #include <mysql.h>
 
 #include <map>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -97,13 +98,13 @@ class MysqlBulkWriter {
   // key, TempFail; else as MysqlStatus classifies it.
   Status StatementError(std::string_view what, unsigned error, const char* message) const;
   // The first warning of the last statement that is not a duplicate of the
-  // key `duplicates_of` (any, when empty): its code and message; code 0 when
-  // every one of the `raised` warnings is such a duplicate.
+  // key `duplicates_of` (any, when empty): its code (0: none given) and
+  // message; nullopt when every one of the `raised` warnings is such a duplicate.
   struct Warning {
     unsigned code = 0;
     std::string message;
   };
-  Warning FirstWarning(std::string_view duplicates_of, unsigned raised);
+  std::optional<Warning> FirstWarning(std::string_view duplicates_of, unsigned raised);
 
   MYSQL* mysql_;
   std::string context_;
