@@ -10,7 +10,7 @@ Decision Handler::PassOn(const event::Event& event) const {
   // decides; a chain without one still never loses an event silently.
   std::string reason = "no handler accepted ";
   event::AppendJsonString(event.event_name, &reason);
-  return {Decision::Action::kReject, {}, {"event_name", std::move(reason)}, true};
+  return {Decision::Action::kReject, {}, event::FieldError{"event_name", std::move(reason)}, true};
 }
 
 Result<Chain> Chain::Create(const ChainConfig& config) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,9 +21,11 @@ namespace logroute::chain {
 struct Decision {
   enum class Action { kRoute, kReject, kDrop };
   Action action = Action::kReject;
-  std::string_view table;   // kRoute: the target table; valid while the chain lives
-  event::FieldError error;  // kReject: the field at fault and why, as a parse error says it
-  bool unrouted = false;    // no route matched: the unrouted policy decided
+  std::string_view table;  // kRoute: the target table; valid while the chain lives
+  // kReject only: the field at fault and why, as a parse error says it. Empty
+  // otherwise, so that a routed event, the per-event path, moves no strings.
+  std::optional<event::FieldError> error;
+  bool unrouted = false;  // no route matched: the unrouted policy decided
 };
 
 class Handler {

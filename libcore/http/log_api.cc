@@ -139,7 +139,7 @@ void LogApi::Answer(ingest::Verdict verdict, ApiOutcome* out) const {
       metrics_.CountUnrouted(1);
       out->status = 422;
       out->client_error = ClientError::kUnroutedEvent;
-      AppendErrorsJson({pipeline.decision().error}, &out->body);
+      AppendErrorsJson({*pipeline.decision().error}, &out->body);
       return;
     case ingest::Verdict::kDropped:
       metrics_.CountDropped(1);
@@ -198,7 +198,7 @@ void LogApi::JudgeBatch(bool ndjson, std::string_view body, std::string* records
     if (invalid)
       AppendErrorsJson(s.pipeline.errors(), &out->body);
     else
-      AppendErrorsJson({s.pipeline.decision().error}, &out->body);
+      AppendErrorsJson({*s.pipeline.decision().error}, &out->body);
     out->body.push_back('}');
     return;
   }

@@ -23,7 +23,7 @@ LineReader::LineReader(ByteSource& source, std::string name, size_t cut_at)
   buffer_.resize(std::max(cut_at_, kMaxLineBytes));
 }
 
-Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
+Result<bool> LineReader::NextAfterRead(std::string_view* line, bool* complete) {
   truncated_ = false;
   for (;;) {
     const char* start = buffer_.data() + begin_;
@@ -37,12 +37,7 @@ Result<bool> LineReader::Next(std::string_view* line, bool* complete) {
       begin_ = end_;  // all of it belongs to the cut line
       if (eof_) return false;
     } else if (newline != nullptr) {
-      const auto length = static_cast<size_t>(newline - start);
-      *line = std::string_view(start, length);
-      *complete = true;
-      truncated_ = length >= cut_at_;
-      begin_ += length + 1;
-      ++line_number_;
+      TakeLine(start, newline, line, complete);
       return true;
     } else if (end_ - begin_ >= cut_at_) {  // no LF in sight: cut the line here
       *line = std::string_view(start, end_ - begin_);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,12 +34,36 @@ class LineReader {
   // last line with no LF is returned with *complete = false (a torn record).
   // A cut line has *complete = true, though its end may not be read
   // yet. The line is valid until the next call. Errors are the source's.
-  Result<bool> Next(std::string_view* line, bool* complete);
+  Result<bool> Next(std::string_view* line, bool* complete) {
+    // A whole line already in the buffer, the common case, is taken here,
+    // inline in the caller's loop: recv --stdin calls this once per event.
+    if (!skipping_) {
+      const char* start = buffer_.data() + begin_;
+      const auto* newline = static_cast<const char*>(std::memchr(start, '\n', end_ - begin_));
+      if (newline != nullptr) {
+        TakeLine(start, newline, line, complete);
+        return true;
+      }
+    }
+    return NextAfterRead(line, complete);
+  }
   uint64_t line_number() const { return line_number_; }
   // True when the line Next() returned last was cut (see above).
   bool truncated() const { return truncated_; }
 
  private:
+  // Next() when the buffer holds no whole line: reads more, cuts or ends.
+  Result<bool> NextAfterRead(std::string_view* line, bool* complete);
+  // Returns the buffered line [start, newline) and moves past its LF.
+  void TakeLine(const char* start, const char* newline, std::string_view* line, bool* complete) {
+    const auto length = static_cast<size_t>(newline - start);
+    *line = std::string_view(start, length);
+    *complete = true;
+    truncated_ = length >= cut_at_;
+    begin_ += length + 1;
+    ++line_number_;
+  }
+
   ByteSource& source_;
   std::string name_;
   size_t cut_at_;

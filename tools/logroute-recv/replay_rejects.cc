@@ -116,7 +116,8 @@ class FilePlan {
     const chain::Decision decision = chain_.Handle(event_);
     switch (decision.action) {
       case chain::Decision::Action::kReject:
-        return Keep(line, "refused by the handler chain: " + event::FormatErrors({decision.error}));
+        return Keep(line,
+                    "refused by the handler chain: " + event::FormatErrors({*decision.error}));
       case chain::Decision::Action::kDrop:
         ++dropped_;
         return true;

@@ -37,7 +37,7 @@ class Ingestor {
       case ingest::Verdict::kInvalid:
         return Bad(event::FormatErrors(pipeline_.errors()), line);
       case ingest::Verdict::kRejected:
-        return Bad(event::FormatErrors({pipeline_.decision().error}), line);
+        return Bad(event::FormatErrors({*pipeline_.decision().error}), line);
       case ingest::Verdict::kDropped:
         ++stats_->dropped;
         return Done();

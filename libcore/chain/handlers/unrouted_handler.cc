@@ -50,7 +50,8 @@ class UnroutedHandler final : public Handler {
     std::string reason = "no route for ";
     event::AppendJsonString(event.event_name, &reason);  // quoted and escaped: safe in any log
     reason += " (unrouted policy is reject)";
-    return {Decision::Action::kReject, {}, {"event_name", std::move(reason)}, true};
+    return {
+        Decision::Action::kReject, {}, event::FieldError{"event_name", std::move(reason)}, true};
   }
 
   std::string Describe() const override {
