@@ -11,10 +11,14 @@ namespace {
 constexpr char kHex[] = "0123456789abcdef";
 constexpr size_t kCrcDigits = 8;
 
+// Writes the digits straight into *out: three times per record, the copy
+// from a local buffer was a memcpy call each (callgrind: 0.5% of recv --stdin).
 void AppendInt(int64_t value, std::string* out) {
-  char digits[24];
-  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value);
-  out->append(digits, end);
+  constexpr size_t kMaxChars = 20;  // "-9223372036854775808"
+  const size_t at = out->size();
+  out->resize(at + kMaxChars);
+  auto [end, ec] = std::to_chars(out->data() + at, out->data() + at + kMaxChars, value);
+  out->resize(static_cast<size_t>(end - out->data()));
 }
 
 bool ParseInt(std::string_view text, int64_t* value) {
