@@ -24,9 +24,29 @@ bool StderrIsJournal() {
   return ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == device && st.st_ino == inode;
 }
 
+spdlog::level::level_enum SpdlogLevel(LogLevel level) {
+  switch (level) {
+    case LogLevel::kTrace:
+      return spdlog::level::trace;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+    case LogLevel::kCritical:
+      return spdlog::level::critical;
+    case LogLevel::kOff:
+      return spdlog::level::off;
+  }
+  return spdlog::level::info;  // not a LogLevel: a bug
+}
+
 }  // namespace
 
-void InitLogging(std::string_view tool, std::string_view level) {
+void InitLogging(std::string_view tool, LogLevel level) {
   auto logger = spdlog::stderr_logger_mt(std::string(tool));
   // No colours; the journal adds its own timestamps, cron mail, docker logs
   // and files do not.
@@ -35,11 +55,6 @@ void InitLogging(std::string_view tool, std::string_view level) {
   SetLogLevel(level);
 }
 
-void SetLogLevel(std::string_view level) {
-  spdlog::level::level_enum parsed = spdlog::level::from_str(std::string(level));
-  // spdlog reads an unknown name as "off"; silence must be asked for by name.
-  if (parsed == spdlog::level::off && level != "off") parsed = spdlog::level::info;
-  spdlog::default_logger()->set_level(parsed);
-}
+void SetLogLevel(LogLevel level) { spdlog::default_logger()->set_level(SpdlogLevel(level)); }
 
 }  // namespace logroute

@@ -16,11 +16,13 @@
 
 namespace logroute {
 
-// Sets the default spdlog logger of the process. `level` is a spdlog level
-// name ("info", "debug", "warn", ...); an unknown name means "info".
-void InitLogging(std::string_view tool, std::string_view level = "info");
+// The least severe message that is logged (--log-level).
+enum class LogLevel { kTrace, kDebug, kInfo, kWarn, kError, kCritical, kOff };
+
+// Sets the default spdlog logger of the process.
+void InitLogging(std::string_view tool, LogLevel level = LogLevel::kInfo);
 
 // Changes the level of the default logger (a reload). Any thread.
-void SetLogLevel(std::string_view level);
+void SetLogLevel(LogLevel level);
 
 }  // namespace logroute

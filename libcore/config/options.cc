@@ -169,8 +169,18 @@ CommandLine::CommandLine(CLI::App& app, std::string_view tool) : app_(app), tool
 }
 
 void CommandLine::AddLogLevelOption() {
-  app_.add_option("--log-level", log_level_, "trace, debug, info, warn, error or off")
-      ->capture_default_str();
+  // "warning" and "err" too: spdlog's other names, which operators have used.
+  AddEnumOption("--log-level", log_level_,
+                {{"trace", LogLevel::kTrace},
+                 {"debug", LogLevel::kDebug},
+                 {"info", LogLevel::kInfo},
+                 {"warn", LogLevel::kWarn},
+                 {"warning", LogLevel::kWarn},
+                 {"error", LogLevel::kError},
+                 {"err", LogLevel::kError},
+                 {"critical", LogLevel::kCritical},
+                 {"off", LogLevel::kOff}},
+                "The least severe message logged");
   has_log_level_ = true;
 }
 

@@ -26,6 +26,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "libcore/base/logging.h"
 #include "libcore/base/status.h"
 
 namespace logroute::config {
@@ -90,7 +91,7 @@ class CommandLine {
   Status Blame(std::string_view long_name, const Status& status) const;
 
   // The value of --log-level, after parsing.
-  const std::string& log_level() const { return log_level_; }
+  LogLevel log_level() const { return log_level_; }
 
   // True after --check-config: the tool validates its settings, then calls
   // PrintSettings() instead of doing its work.
@@ -131,7 +132,7 @@ class CommandLine {
   std::string config_path_;
   bool check_config_ = false;
   bool has_log_level_ = false;
-  std::string log_level_ = "info";
+  LogLevel log_level_ = LogLevel::kInfo;
   std::unordered_map<std::string, Origin> origins_;  // by long name, for options that were set
   // By long name, for enum options: CLI11's text of each value ("1") and its name.
   std::unordered_map<std::string, std::vector<std::pair<std::string, std::string>>> enum_names_;

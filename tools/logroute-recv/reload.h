@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "libcore/base/logging.h"
 #include "libcore/base/result.h"
 #include "libcore/chain/live_chain.h"
 #include "libcore/config/options.h"
@@ -27,7 +28,7 @@ namespace logroute::recv {
 
 struct Configuration {
   chain::Chain chain;
-  std::string log_level;
+  LogLevel log_level = LogLevel::kInfo;
   std::vector<config::CommandLine::Setting> settings;
 };
 

@@ -162,6 +162,45 @@ TEST_F(StrictOptionsTest, ABadValueSaysWhereItCameFrom) {
       << r.err;
 }
 
+// A misspelt level used to mean "info" without a word: the operator who asked
+// for debug output got none and was not told why.
+TEST_F(StrictOptionsTest, AnUnknownLogLevelExits64NamingTheLevels) {
+  const std::string before = Backlog();
+  const std::string levels = "not in {trace,debug,info,warn,warning,error,err,critical,off}";
+  for (const auto& argv : EveryTool({"--log-level", "verbose"})) {
+    RunResult r = Exec(argv, Clean({}, Events(1)));
+    EXPECT_EQ(r.exit_code, 64) << argv[0];
+    EXPECT_TRUE(
+        Has(r.err, "--log-level: verbose " + levels + " (--log-level from the command line)"))
+        << r.err;
+  }
+  for (const auto& argv : EveryTool({})) {
+    RunResult r = Exec(argv, Clean({"LOGROUTE_LOG_LEVEL=DEBUG"}, Events(1)));
+    EXPECT_EQ(r.exit_code, 64) << argv[0];
+    EXPECT_TRUE(Has(r.err, "DEBUG " + levels + " (--log-level from LOGROUTE_LOG_LEVEL)")) << r.err;
+  }
+  const std::string conf = dir_.Path("level.conf");
+  WriteFileOrDie(conf, "log_level = loud\n");
+  RunResult r = Exec({kStat, "--spool", Spool(), "--config", conf}, Clean());
+  EXPECT_EQ(r.exit_code, 64);
+  EXPECT_TRUE(Has(r.err, "loud " + levels + " (--log-level from " + conf + ":1)")) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(Backlog(), before);  // nothing was spooled or flushed
+
+  // spdlog's other names still work, and are shown by the one name.
+  r = Exec({kStat, "--spool", Spool(), "--log-level", "warning", "--check-config"}, Clean());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.out, "log_level = warn ")) << r.out;
+  // And a level does what it says: err hides recv's closing summary (info).
+  const std::vector<std::string> recv = {kRecv, "--stdin", "--spool", Spool()};
+  r = Exec(recv, Clean({}, Events(1)));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(Has(r.err, "info: Done: accepted=1 ")) << r.err;
+  r = Exec(recv, Clean({"LOGROUTE_LOG_LEVEL=err"}, Events(1)));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+}
+
 TEST_F(StrictOptionsTest, LogrouteRouteHoldsOneRouteALine) {
   RunResult r = Exec({kRecv, "--spool", Spool(), "--print-chain"},
                      Clean({"LOGROUTE_ROUTE=signup=signups\npage view=views\n"}));
