@@ -23,12 +23,19 @@ Code ClassifyMysqlError(unsigned error, std::string_view message) {
     case CR_UNKNOWN_HOST:
       // getaddrinfo's EAI_AGAIN (-3): the resolver did not answer, which passes.
       return message.find("(-3)") != std::string_view::npos ? Code::kTempFail : Code::kNoHost;
-    // The server's state, not the statement's.
+    // The server's state, not the statement's: a lock another client holds,
     case ER_LOCK_WAIT_TIMEOUT:
     case ER_LOCK_DEADLOCK:
     case ER_LOCK_ABORTED:
-    case ER_LOCK_TABLE_FULL:
     case ER_CANT_LOCK:
+      return Code::kBusy;
+    // its disk,
+    case ER_DISK_FULL:
+    case ER_RECORD_FILE_FULL:
+    case ER_TEMP_FILE_WRITE_FAILURE:
+      return Code::kNoSpace;
+    // or anything else that passes.
+    case ER_LOCK_TABLE_FULL:
     case ER_CON_COUNT_ERROR:
     case ER_TOO_MANY_USER_CONNECTIONS:
     case ER_TOO_MANY_CONCURRENT_TRXS:
@@ -44,9 +51,6 @@ Code ClassifyMysqlError(unsigned error, std::string_view message) {
     case ER_NET_READ_INTERRUPTED:
     case ER_NET_ERROR_ON_WRITE:
     case ER_NET_WRITE_INTERRUPTED:
-    case ER_DISK_FULL:
-    case ER_RECORD_FILE_FULL:
-    case ER_TEMP_FILE_WRITE_FAILURE:
     case ER_OUTOFMEMORY:
     case ER_OUT_OF_RESOURCES:
     case ER_ERROR_DURING_COMMIT:

@@ -1,7 +1,8 @@
 // Errors of MariaDB Connector/C as logroute Statuses. What matters is who is
 // at fault, not the exact code:
-//   the connection or the server's state (TempFail: keep the segment, retry,
-//     maybe on a new connection: exit 75 if it lasts);
+//   the connection or the server's state (retryable: keep the segment, retry,
+//     maybe on a new connection: exit 75 if it lasts): Busy for a lock another
+//     client holds, NoSpace for the server's full disk, TempFail for the rest;
 //   the operator's setup (NoPermission, NoHost, Unavailable; Usage for a table
 //     that cannot take our rows);
 //   anything else is the statement's, so the rows' (DataError): flush bisects
