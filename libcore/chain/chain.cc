@@ -13,6 +13,12 @@ Decision Handler::PassOn(const event::Event& event) const {
   return {Decision::Action::kReject, {}, event::FieldError{"event_name", std::move(reason)}, true};
 }
 
+void Chain::ExplainReject(const event::Event& event, Decision* decision) {
+  std::string reason = "the handler chain refused ";
+  event::AppendJsonString(event.event_name, &reason);
+  decision->error = event::FieldError{"event_name", std::move(reason)};
+}
+
 Result<Chain> Chain::Create(const ChainConfig& config) {
   Handlers handlers;
   for (const HandlerKind* kind : config.kinds()) {

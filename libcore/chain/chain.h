@@ -26,11 +26,22 @@ class Chain {
     return Create(config);
   }
 
-  Decision Handle(const event::Event& event) const { return head_->Handle(event); }
+  // Every reject has its error: callers hand it to the client as it is.
+  Decision Handle(const event::Event& event) const {
+    Decision decision = head_->Handle(event);
+    if (decision.action == Decision::Action::kReject && !decision.error) [[unlikely]] {
+      ExplainReject(event, &decision);
+    }
+    return decision;
+  }
   // One line per handler, in order.
   std::vector<std::string> Describe() const;
 
  private:
+  // For a handler that rejected without saying why: a client still learns
+  // which event was refused.
+  static void ExplainReject(const event::Event& event, Decision* decision);
+
   explicit Chain(std::unique_ptr<Handler> head) : head_(std::move(head)) {}
   std::unique_ptr<Handler> head_;
 };

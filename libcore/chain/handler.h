@@ -22,8 +22,9 @@ struct Decision {
   enum class Action { kRoute, kReject, kDrop };
   Action action = Action::kReject;
   std::string_view table;  // kRoute: the target table; valid while the chain lives
-  // kReject only: the field at fault and why, as a parse error says it. Empty
-  // otherwise, so that a routed event, the per-event path, moves no strings.
+  // kReject only: the field at fault and why, as a parse error says it (one
+  // Chain::Handle() fills in if a handler left it out). Empty otherwise, so
+  // that a routed event, the per-event path, moves no strings.
   std::optional<event::FieldError> error;
   bool unrouted = false;  // no route matched: the unrouted policy decided
 };

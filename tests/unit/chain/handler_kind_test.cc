@@ -78,9 +78,30 @@ constinit const HandlerKind kPrefixKind{
     "prefix", kPrefixOptions,
     &HandlerKind::ParseThenCreate<&ParsePrefixConfig, &CreatePrefixHandlers>};
 
+// A careless kind: its handler rejects every event with no error.
+constexpr HandlerOption kRefuseOptions[] = {
+    {"refuse-all", HandlerOption::Form::kFlag, "Reject every event, without a reason"},
+};
+
+class RefuseHandler final : public Handler {
+ public:
+  Decision Handle(const event::Event&) const override {
+    return {Decision::Action::kReject, {}, {}};
+  }
+  std::string Describe() const override { return "refuse all"; }
+};
+
+Result<Handlers> CreateRefuseHandlers(const ChainConfig& config) {
+  Handlers handlers;
+  if (config.Flag("refuse-all")) handlers.push_back(std::make_unique<RefuseHandler>());
+  return handlers;
+}
+
+constinit const HandlerKind kRefuseKind{"refuse", kRefuseOptions, &CreateRefuseHandlers};
+
 // --- the registry row --------------------------------------------------------
 
-constexpr const HandlerKind* kKinds[] = {&kRouteKind, &kPrefixKind, &kUnroutedKind};
+constexpr const HandlerKind* kKinds[] = {&kRefuseKind, &kRouteKind, &kPrefixKind, &kUnroutedKind};
 
 // --- the tests ---------------------------------------------------------------
 
@@ -171,6 +192,17 @@ TEST_F(HandlerKindTest, ABadValueOnTheCommandLineSaysSo) {
   EXPECT_EQ(chain.status().message(),
             "--route-prefix 'nothing' (PREFIX=TABLE): missing '=' (--route-prefix from the "
             "command line)");
+}
+
+// The client is told which event was refused, whatever the handler forgot.
+TEST_F(HandlerKindTest, ARejectWithoutAReasonStillNamesTheEvent) {
+  ASSERT_EQ(Parse({"--refuse-all"}), std::nullopt);
+  Result<Chain> chain = Build();
+  ASSERT_TRUE(chain.ok()) << chain.status().message();
+  const Decision d = chain->Handle(Named("login"));
+  EXPECT_EQ(d.action, Decision::Action::kReject);
+  ASSERT_TRUE(d.error.has_value());
+  EXPECT_EQ(event::FormatErrors({*d.error}), "event_name: the handler chain refused \"login\"");
 }
 
 TEST_F(HandlerKindTest, HelpListsItsOptionAmongTheChains) {
